@@ -1,0 +1,1 @@
+"""Answering: turn retrieved passages into claims with sources and parties."""

@@ -1,0 +1,182 @@
+"""The extractive answerer: the retrieved sentences that answer the question, as claims.
+
+Each claim is a sentence (or, where a sentence carries several parties' words, the piece
+each party said) quoted exactly from its passage, cited as ``[n]`` and marked with the party,
+speaker, cue and kind the attribution engine found at ingest. Claims are grouped by party so
+that each side's account stands apart. When no sentence holds enough of the question's key
+terms the answer is ``found: false``, with no claims and no sources.
+
+Example:
+    >>> from assistant import Assistant
+    >>> ans = Assistant(corpus="corpus").ask("How many civilians were killed in Ganja?")
+    >>> ans.found, ans.claims[0].party
+    (True, 'azerbaijan')
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..attribution.parties import PartyRegistry
+from ..embedding.model import Embedder
+from ..schema import OUTLET, Answer, Attribution, Claim, Passage, Sentence, Source
+from ..text import terms
+
+NOT_FOUND = "Nothing in the corpus answers this question."
+LEXICAL_WEIGHT = 0.7
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage_rank: int
+    passage: Passage
+    sentence: Sentence
+    text: str
+    score: float
+    coverage: float
+
+
+def _region_start(a: Attribution) -> int:
+    return min([a.content.start] + [s.start for s in (a.source, a.cue) if s])
+
+
+def _pieces(sentence: Sentence, text: str, offset: int) -> list[tuple[str, Attribution | None]]:
+    """The sentence cut where another party starts speaking; each piece with its attribution."""
+    attrs = sorted(sentence.attributions, key=_region_start)
+    if len({a.party for a in attrs}) <= 1:
+        return [(text[sentence.start - offset:sentence.end - offset], attrs[0] if attrs else None)]
+    pieces = []
+    for i, a in enumerate(attrs):
+        start = sentence.start if i == 0 else max(_region_start(a), sentence.start)
+        end = sentence.end if i + 1 == len(attrs) else max(_region_start(attrs[i + 1]), start)
+        piece = text[start - offset:end - offset].strip()
+        piece = re.sub(r"(?:,?\s+(?:and|but|while|with)|[,;])$", "", piece).strip()
+        if piece:
+            pieces.append((piece, a))
+    # merge neighbours of one party ("X said A" + "and X added B")
+    merged: list[tuple[str, Attribution | None]] = []
+    for piece, a in pieces:
+        if merged and merged[-1][1] is not None and a is not None and merged[-1][1].party == a.party:
+            continue
+        merged.append((piece, a))
+    return merged or [(text[sentence.start - offset:sentence.end - offset], attrs[0])]
+
+
+def _sentence_text(passage: Passage, sentence: Sentence) -> str:
+    c = passage.chunk
+    return c.text[sentence.start - c.start:sentence.end - c.start]
+
+
+def answer_extractively(
+    question: str,
+    passages: Sequence[Passage],
+    registry: PartyRegistry,
+    embedder: Embedder,
+    max_claims: int = 6,
+    min_score: float = 0.34,
+    retrieval_query: str | None = None,
+) -> Answer:
+    """Pick the answering sentences of ``passages`` and make them claims."""
+    q_terms = set(terms(retrieval_query or question))
+    own_terms = set(terms(question))
+    candidates: list[_Candidate] = []
+    for rank, p in enumerate(passages):
+        for s in p.chunk.sentences:
+            text = _sentence_text(p, s)
+            s_terms = set(terms(text))
+            cov = len(q_terms & s_terms) / len(q_terms) if q_terms else 0.0
+            own = len(own_terms & s_terms) / len(own_terms) if own_terms else 0.0
+            candidates.append(_Candidate(rank, p, s, text, 0.0, max(cov, own)))
+    if not candidates:
+        return Answer(question=question, answer=NOT_FOUND, found=False)
+    vectors = embedder.encode([retrieval_query or question] + [c.text for c in candidates])
+    sims = vectors[1:] @ vectors[0]
+    scored = [
+        _Candidate(c.passage_rank, c.passage, c.sentence, c.text,
+                   LEXICAL_WEIGHT * c.coverage + (1 - LEXICAL_WEIGHT) * float(max(sim, 0.0)), c.coverage)
+        for c, sim in zip(candidates, np.asarray(sims))
+    ]
+    chosen: list[_Candidate] = []
+    seen_text: set[str] = set()
+    for c in sorted(scored, key=lambda c: (-c.score, c.passage_rank)):
+        if c.coverage < min_score or len(chosen) >= max_claims:
+            continue
+        key = re.sub(r"\W+", " ", c.text.lower()).strip()
+        if key in seen_text:
+            continue
+        seen_text.add(key)
+        chosen.append(c)
+    if not chosen:
+        return Answer(question=question, answer=NOT_FOUND, found=False)
+    return _compose(question, chosen, registry, q_terms)
+
+
+def party_name(registry: PartyRegistry, attribution: Attribution | None) -> str:
+    if attribution is None:
+        return registry.name(OUTLET)
+    configured = {p.id for p in registry.parties}
+    if attribution.party in configured or attribution.party == OUTLET:
+        return registry.name(attribution.party)
+    return registry.resolve(attribution.speaker, attribution.speaker_description).party_name
+
+
+def _compose(question: str, chosen: list[_Candidate], registry: PartyRegistry, q_terms: set[str]) -> Answer:
+    sources: dict[str, Source] = {}
+    claims: list[Claim] = []
+    for c in chosen:
+        chunk = c.passage.chunk
+        if chunk.id not in sources:
+            sources[chunk.id] = Source(
+                n=len(sources) + 1,
+                article_id=chunk.article_id,
+                title=c.passage.title,
+                passage=chunk.text,
+                start=chunk.start,
+                end=chunk.end,
+                url=c.passage.url,
+                published=c.passage.published,
+            )
+        n = sources[chunk.id].n
+        pieces = _pieces(c.sentence, chunk.text, chunk.start)
+        if len(pieces) > 1:  # keep the pieces that speak to the question, or all of them
+            relevant = [pc for pc in pieces if q_terms & set(terms(pc[0]))]
+            pieces = relevant or pieces
+        for text, a in pieces:
+            claims.append(
+                Claim(
+                    text=text,
+                    quote=text,
+                    party=a.party if a else OUTLET,
+                    party_name=party_name(registry, a),
+                    speaker=a.speaker if a else None,
+                    cue=a.cue.text if a and a.cue else None,
+                    kind=a.kind if a else "unattributed",
+                    sources=(n,),
+                )
+            )
+    return Answer(
+        question=question,
+        answer=render_markdown(claims),
+        found=True,
+        claims=tuple(claims),
+        sources=tuple(sources.values()),
+    )
+
+
+def render_markdown(claims: Sequence[Claim]) -> str:
+    """Claims grouped by party, each side under its own heading, in order of first appearance."""
+    groups: dict[str, list[Claim]] = {}
+    for c in claims:
+        groups.setdefault(c.party, []).append(c)
+    lines: list[str] = []
+    for party, items in groups.items():
+        lines.append(f"**{items[0].party_name}**")
+        for c in items:
+            marks = "".join(f"[{n}]" for n in c.sources)
+            who = f" ({c.speaker}, {c.cue})" if c.speaker and c.cue else ""
+            lines.append(f"- {c.text} {marks}{who}")
+        lines.append("")
+    return "\n".join(lines).strip()

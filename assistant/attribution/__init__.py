@@ -1,0 +1,1 @@
+"""Who said what: the parties registry and the attribution engine."""

@@ -1,0 +1,543 @@
+"""Rule-based attribution: who said what, for every sentence of an article.
+
+Over the sentence splitter and a cue lexicon it finds direct quotes (also over several
+sentences and split around their cue), reported speech (``X said that ...``, ``according to
+X``, ``..., X said.``) and leaves the rest to the outlet's own voice. Speakers are resolved
+(pronouns, surnames, "the ministry") to the full name met earlier in the article, appositions
+are kept as the speaker's description, and the party comes from the registry.
+
+Example:
+    >>> from assistant.attribution.parties import PartyRegistry
+    >>> reg = PartyRegistry.from_dicts([{"id": "armenia", "name": "Armenia", "aliases": ["Yerevan"]}])
+    >>> text = "Yerevan's Ministry of Defense claimed that separatists repelled an attack."
+    >>> [(a.kind, a.speaker, a.party, a.cue.text) for a in attribute_text(text, reg)]
+    [('indirect', "Yerevan's Ministry of Defense", 'armenia', 'claimed')]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from ..ingest.sentences import split_sentences
+from ..schema import OUTLET, Attribution, Sentence, Span
+from .parties import PartyRegistry
+
+# Reporting verbs, in every form that can head an attribution. "declared" and friends count
+# only before "that" or a quote: "declared a state of war" is an act, not a statement.
+_CUE_VERBS = """
+say says said saying tell tells told telling add adds added adding claim claims claimed claiming
+deny denies denied denying announce announces announced announcing report reports reported reporting
+tweet tweets tweeted tweeting write writes wrote writing state states stated stating warn warns warned warning
+accuse accuses accused accusing insist insists insisted insisting argue argues argued arguing
+explain explains explained explaining note notes noted noting stress stresses stressed stressing
+assert asserts asserted asserting allege alleges alleged alleging confirm confirms confirmed confirming
+acknowledge acknowledges acknowledged acknowledging admit admits admitted admitting suggest suggests suggested
+maintain maintains maintained predict predicts predicted reply replies replied respond responds responded
+urge urges urged vow vows vowed pledge pledges pledged promise promises promised estimate estimates estimated
+believe believes believed think thinks thought demand demands demanded demanding contend contends contended
+recall recalls recalled concede concedes conceded reiterate reiterates reiterated emphasize emphasizes emphasized
+emphasise emphasises emphasised complain complains complained describe describes described
+testify testifies testified disclose discloses disclosed reveal reveals revealed agree agrees agreed
+""".split()
+_THAT_ONLY = {"declare", "declares", "declared", "declaring", "show", "shows", "showed", "find", "finds", "found",
+              "know", "knows", "knew", "hope", "hopes", "hoped", "fear", "fears", "feared", "worry", "worries", "worried",
+              "announce", "announces", "agree", "agrees", "agreed", "believe", "believes", "believed", "think", "thinks",
+              "thought", "suggest", "suggests", "suggested", "describe", "describes", "described", "recall", "recalls",
+              "recalled", "reveal", "reveals", "revealed"}
+CUE_WORDS = frozenset(_CUE_VERBS) | _THAT_ONLY
+# Forms that are also nouns: a cue only right after a subject or before "that".
+_NOUN_LIKE = {"state", "states", "report", "reports", "claim", "claims", "note", "notes", "estimate", "estimates",
+              "demand", "demands", "promise", "promises", "tweet", "tweets", "warning", "stress", "reply",
+              "replies", "thought", "writing", "stating", "found", "agree", "respond", "say", "tell", "add",
+              "deny", "announce", "warn", "accuse", "insist", "argue", "explain", "assert", "allege",
+              "confirm", "acknowledge", "admit", "maintain", "predict", "urge", "vow", "pledge", "believe",
+              "think", "contend", "recall", "concede", "reiterate", "emphasize", "complain", "describe", "reveal"}
+
+_PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
+_PERSONAL = {"he", "she"}
+_ADVERBS = {"also", "later", "meanwhile", "earlier", "previously", "again", "then", "still", "had", "has", "have",
+            "was", "were", "will", "would", "could", "may", "might", "did", "does", "do", "once", "repeatedly",
+            "separately", "recently", "subsequently", "further", "not", "never", "reportedly", "publicly",
+            "privately", "just", "already", "first", "initially", "originally", "finally", "quickly", "angrily",
+            "flatly", "strongly", "firmly", "openly", "officially", "immediately", "is", "are", "been"}
+_TITLES = re.compile(
+    r"^(?:(?:the|former|then|acting|deputy|vice|u\.s\.|us)\s+)*(?:president|prime minister|minister|mr\.?|mrs\.?|ms\.?|dr\.?|"
+    r"gen\.?|general|sen\.?|senator|rep\.?|representative|gov\.?|governor|chancellor|king|queen|pope|secretary|spokesman|"
+    r"spokeswoman|spokesperson|aide|adviser|advisor|ambassador|commander|chief|leader|mayor|judge|officer|official)\s+",
+    re.I,
+)
+# Nouns that can head a speaker noun phrase without a capital letter.
+_SPEAKER_NOUNS = re.compile(
+    r"\b(?:officials?|sources?|spokes(?:man|woman|person)|ministry|ministries|government|authorities|police|"
+    r"witness(?:es)?|residents?|experts?|analysts?|observers?|reporters?|correspondents?|journalists?|team|"
+    r"officers?|commanders?|leaders?|leadership|president|minister|army|military|forces|office|agency|"
+    r"statement|report|reports|resolutions?|organi[sz]ations?|groups?|aides?|advis[eo]rs?|lawyers?|"
+    r"diplomats?|critics?|supporters?|campaign|people|voters|scientists|researchers|doctors|someone|others?)\b",
+    re.I,
+)
+_ORG_WORDS = re.compile(
+    r"\b(?:ministry|ministries|government|authorities|army|military|forces|office|agency|council|assembly|"
+    r"parliament|committee|party|team|police|organi[sz]ation|union|department|commission|campaign|"
+    r"resolutions?|news|press|times|post|journal|agency)\b",
+    re.I,
+)
+
+_QUOTE_OPEN = "\"“«„"
+_QUOTE_CLOSE = "\"”»“"
+_MIN_QUOTE_WORDS = 4  # shorter quoted bits ("massive attack") are scare quotes inside other speech
+_WORD = re.compile(r"[\w’'.-]+")
+_CUE_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(CUE_WORDS, key=len, reverse=True)) + r")(?![\w-])", re.I)
+_ACCORDING = re.compile(r"\baccording to\s+", re.I)
+_BOUNDARY = re.compile(r"(?:,\s+(?:but|and|while|whereas|as|with)\s+|;\s+|\s+but\s+|,\s+|\s+(?:while|whereas|with)\s+)", re.I)
+_AND = re.compile(r"\s+and\s+", re.I)
+_THAT_AFTER = re.compile(
+    r"^((?:\s+(?:on|in|at|to|during|earlier|later|last|this|late|early|via|through|over|after|before|from)\b[^,;\"“”]{0,60}?)?"
+    r",?\s+that)\b",
+    re.I,
+)
+_LEAD_ADVERBIAL = re.compile(
+    r"^(?:\s+(?:on|in|at|to|during|via|through|over|after|before|from)\s+(?:a|an|the|its|his|her|their|\w+day)\b"
+    r"[^,;\"“”]{0,50}?(?=\s+(?:the|a|an|his|her|its|their|he|she|it|they|we|there|this|that|[A-Z]))|"
+    r"\s+(?:earlier|later|last\s+\w+|this\s+\w+|on\s+\w+day)\b)",
+)
+_SENT_END = re.compile(r"[\s.!?\"”’]*$")
+
+
+@dataclass(frozen=True)
+class _Found:
+    """An attribution before speaker resolution."""
+
+    kind: str
+    content: tuple[int, int]
+    source: tuple[int, int] | None
+    cue: tuple[int, int] | None
+    description: tuple[int, int] | None = None
+
+
+def attribute_article(text: str, registry: PartyRegistry | None = None) -> list[Sentence]:
+    """Every sentence of ``text`` with the attributions that touch it (outlet's voice included)."""
+    registry = registry or PartyRegistry()
+    sentences = split_sentences(text)
+    found = _find_all(text, sentences)
+    resolved = _resolve(text, found, registry)
+    out: list[Sentence] = []
+    for s_start, s_end in sentences:
+        attrs = [a for a in resolved if _overlaps(_region(a), (s_start, s_end))]
+        attrs += _outlet_fill(text, s_start, s_end, attrs)
+        attrs.sort(key=lambda a: _region(a)[0])
+        out.append(Sentence(s_start, s_end, tuple(attrs)))
+    return out
+
+
+def attribute_text(text: str, registry: PartyRegistry | None = None) -> list[Attribution]:
+    """All attributions of ``text`` in reading order, each once (the ``attribute`` command's view)."""
+    seen: dict[tuple[int, int, str], Attribution] = {}
+    for sentence in attribute_article(text, registry):
+        for a in sentence.attributions:
+            seen.setdefault((a.content.start, a.content.end, a.kind), a)
+    return sorted(seen.values(), key=lambda a: (a.content.start, a.content.end))
+
+
+# --------------------------------------------------------------------------- finding
+
+
+def _find_all(text: str, sentences: list[tuple[int, int]]) -> list[_Found]:
+    quotes = [q for q in _quote_spans(text) if len(_WORD.findall(text[q[0]:q[1]])) >= _MIN_QUOTE_WORDS]
+    found: list[_Found] = []
+    for q in quotes:
+        f = _direct(text, q, sentences)
+        if f:
+            found.append(f)
+    taken = [f.content for f in found] + [(q[0], q[1]) for q in quotes]
+    for s_start, s_end in sentences:
+        found.extend(_indirect(text, s_start, s_end, taken))
+    return found
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every quotation, marks included; straight quotes pair within a paragraph."""
+    spans: list[tuple[int, int]] = []
+    for para in re.finditer(r"[^\n]+", text):
+        base, p = para.start(), para.group()
+        i = 0
+        while i < len(p):
+            ch = p[i]
+            if ch in "“«„" or (ch == '"'):
+                closer = {"“": "”", "«": "»", "„": "“", '"': '"'}[ch]
+                j = p.find(closer, i + 1)
+                if ch == "“" and j < 0:
+                    j = p.find('"', i + 1)
+                if j < 0:
+                    # an unclosed quote runs to the paragraph's end (next paragraph reopens it)
+                    spans.append((base + i, base + len(p)))
+                    break
+                spans.append((base + i, base + j + 1))
+                i = j + 1
+            else:
+                i += 1
+    return spans
+
+
+def _sentence_of(pos: int, sentences: list[tuple[int, int]]) -> tuple[int, int]:
+    for s in sentences:
+        if s[0] <= pos < s[1]:
+            return s
+    return (pos, pos)
+
+
+def _direct(text: str, q: tuple[int, int], sentences: list[tuple[int, int]]) -> _Found | None:
+    inner = (q[0] + 1, q[1] - 1 if text[q[1] - 1] in _QUOTE_CLOSE else q[1])
+    inner = _strip(text, *inner, chars=" ,.")
+    # cue after the quote: '"...," he said.'  /  '"...," said Arayik Harutyunyan, the leader ...'
+    s_end = _sentence_of(max(q[1] - 1, q[0]), sentences)[1]
+    after = text[q[1]:s_end]
+    m = re.match(r"^\s*,?\s*", after)
+    pos = q[1] + (m.end() if m else 0)
+    tail = text[pos:s_end]
+    cm = re.match(r"^(?:(?P<adv1>\w+ly)\s+)?(?P<cue>" + _CUE_RE.pattern + r")\s+(?P<rest>.+)$", tail, re.S)
+    if cm and not re.match(r"^(?:that|the\s+\w+\s+that)\b", cm.group("rest")):
+        src_start = pos + cm.start("rest")
+        src_end = _np_end(text, src_start, s_end)
+        if src_end > src_start and _looks_like_speaker(text[src_start:src_end]):
+            name, desc = _split_apposition(text, src_start, src_end, s_end)
+            return _Found("direct", inner, name, (pos + cm.start("cue"), pos + cm.end("cue")), desc)
+    sm = re.match(r"^(?P<src>[^,;\"“”]{1,120}?)\s+(?:(?:\w+ly|also|later|then|added|has|had)\s+)*(?P<cue>" + _CUE_RE.pattern + r")\b", tail)
+    if sm and _looks_like_speaker(sm.group("src")):
+        src = _strip(text, pos + sm.start("src"), pos + sm.end("src"))
+        name, desc = _split_possessive(text, *src)
+        return _Found("direct", inner, name, (pos + sm.start("cue"), pos + sm.end("cue")), desc)
+    # cue before the quote: 'He said: "..."'  /  'X told AFP, "..."'
+    s_start = _sentence_of(q[0], sentences)[0]
+    before = text[s_start:q[0]]
+    bm = re.search(r"(?P<src>[^,;:\"“”]{1,120}?)\s+(?:(?:\w+ly|also|later|then|has|had)\s+)*(?P<cue>" + _CUE_RE.pattern +
+                   r")\b[^\"“”:]{0,60}?[:,]\s*$", before)
+    if bm and _looks_like_speaker(bm.group("src")):
+        src = _trim_subject(text, s_start + bm.start("src"), s_start + bm.end("src"))
+        name, desc = _split_possessive(text, *src)
+        return _Found("direct", inner, name, (s_start + bm.start("cue"), s_start + bm.end("cue")), desc)
+    return None
+
+
+def _indirect(text: str, s_start: int, s_end: int, taken: list[tuple[int, int]]) -> list[_Found]:
+    """Reported speech inside one sentence, cues read left to right."""
+    out: list[_Found] = []
+    body_end = s_start + len(_SENT_END.sub("", text[s_start:s_end])) if text[s_start:s_end].strip() else s_end
+    body_end = max(body_end, s_start)
+    for m in _ACCORDING.finditer(text, s_start, s_end):
+        if _inside(m.start(), taken):
+            continue
+        src_start = m.end()
+        src_end = _np_end(text, src_start, body_end)
+        if src_end <= src_start:
+            continue
+        cue = (m.start(), m.end() - 1)
+        if text[src_end:src_end + 1] == ",":  # "According to X, CONTENT."
+            content = _strip(text, src_end + 1, body_end)
+        else:  # "CONTENT, according to X."
+            content = _strip(text, s_start, m.start(), chars=" ,")
+        if content[1] > content[0]:
+            out.append(_Found("indirect", content, (src_start, src_end), cue))
+    for m in _CUE_RE.finditer(text, s_start, s_end):
+        word = m.group(1).lower()
+        if _inside(m.start(), taken) or any(f.source and _inside(m.start(), [f.source]) for f in out):
+            continue
+        after = text[m.end():s_end]
+        that = _THAT_AFTER.match(after)
+        if word in _THAT_ONLY and not (that or re.match(r"^\s*[:,]?\s*[\"“]", after)):
+            continue
+        if word in _NOUN_LIKE and not (that or _after_subject(text, s_start, m.start())):
+            continue  # "a proxy state", "the reports"
+        if re.match(r"^\s+(?:to|by|for|as|in\s+(?:the|a)\s+(?:past|end))\b", after) and not that:
+            continue  # "said to be", "reported by", "claimed responsibility for"
+        prev = out[-1] if out else None
+        left_start = prev.cue[1] if prev and prev.cue and prev.cue[1] <= m.start() else s_start
+        subject = _subject(text, left_start, m.start(), first=not out)
+        if subject is None:
+            # inverted order: "CONTENT, X said." / "CONTENT, said X."
+            inv = _inverted(text, s_start, body_end, m)
+            if inv:
+                out.append(inv)
+            continue
+        src, desc, coordinated = subject
+        if that:
+            c_start = m.end() + that.end()
+        else:
+            lead = _LEAD_ADVERBIAL.match(after)
+            c_start = m.end() + (lead.end() if lead else 0)
+        content = _strip(text, c_start, body_end, chars=" ,:")
+        if content[1] <= content[0]:
+            continue
+        if prev and coordinated and prev.content[0] < src[0] < prev.content[1]:
+            # "X denied A, but Y said B": the previous content ends where this speaker begins
+            cut = _strip(text, prev.content[0], src[0], chars=" ,;")
+            cut = (cut[0], _drop_connector(text, *cut))
+            out[-1] = replace(prev, content=cut)
+        out.append(_Found("indirect", content, src, (m.start(), m.end()), desc))
+    return [f for f in out if f.content[1] > f.content[0]]
+
+
+def _after_subject(text: str, s_start: int, pos: int) -> bool:
+    """Whether the word before ``pos`` can end a subject (a name, a pronoun, a plural noun)."""
+    m = re.search(r"([\w’'.)-]+)\s+$", text[s_start:pos])
+    if not m:
+        return False
+    w = m.group(1)
+    if w.lower() in {"a", "an", "the", "of", "in", "on", "its", "his", "her", "their", "our", "this", "that",
+                     "these", "those", "to", "for", "with", "by", "from", "and", "or", "as"}:
+        return False
+    return w[:1].isupper() or w.lower() in _PRONOUNS or w.lower() in {"they", "officials", "sources", "authorities"} \
+        or w.lower().endswith("ly")
+
+
+def _inverted(text: str, s_start: int, body_end: int, m: re.Match[str]) -> _Found | None:
+    before = text[s_start:m.start()]
+    after = text[m.end():body_end]
+    # "CONTENT, X said." : the speaker sits between the last comma and the cue
+    bm = re.search(r",\s*(?P<src>[^,;\"“”]{1,80}?)\s+(?:(?:\w+ly|also|later|has|had)\s+)*$", before)
+    if bm and not after.strip(" ,") and _looks_like_speaker(bm.group("src")):
+        src = _strip(text, s_start + bm.start("src"), s_start + bm.end("src"))
+        content = _strip(text, s_start, s_start + bm.start(), chars=" ,")
+        name, desc = _split_possessive(text, *src)
+        return _Found("indirect", content, name, (m.start(), m.end()), desc)
+    # "CONTENT, said X." : the speaker follows the cue at the sentence's end
+    if re.search(r",\s*$", before) and after.strip() and _looks_like_speaker(after):
+        src = _strip(text, m.end(), body_end)
+        name, desc = _split_apposition(text, src[0], src[1], body_end)
+        content = _strip(text, s_start, m.start(), chars=" ,")
+        return _Found("indirect", content, name, (m.start(), m.end()), desc)
+    return None
+
+
+# --------------------------------------------------------------------------- noun phrases
+
+
+def _strip(text: str, a: int, b: int, chars: str = " ") -> tuple[int, int]:
+    chars = chars + "\n\t"
+    while a < b and text[a] in chars:
+        a += 1
+    while b > a and text[b - 1] in chars:
+        b -= 1
+    return a, b
+
+
+def _drop_connector(text: str, a: int, b: int) -> int:
+    m = re.search(r"(?:,?\s+(?:and|but|while|whereas|with)|,)\s*$", text[a:b], re.I)
+    return a + m.start() if m else b
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def _overlaps(x: tuple[int, int], y: tuple[int, int]) -> bool:
+    return x[0] < y[1] and y[0] < x[1]
+
+
+def _np_end(text: str, start: int, limit: int) -> int:
+    """End of the noun phrase starting at ``start``: the next comma, clause word or the limit."""
+    m = re.compile(r",|;|\s+(?:that|who|which|when|after|before|because|as|on\s+\w+day|in\s+a)\b|[.!?](?:\s|$)").search(text, start, limit)
+    end = m.start() if m else limit
+    return _strip(text, start, end, chars=" .")[1]
+
+
+def _looks_like_speaker(np: str) -> bool:
+    words = np.strip().split()
+    if not words or len(words) > 18:
+        return False
+    if words[0].lower() in _PRONOUNS and len(words) == 1:
+        return True
+    if np.strip().lower() in {"it", "there", "this", "that"}:
+        return False
+    if any(w[:1].isupper() for w in words) or _SPEAKER_NOUNS.search(np):
+        return True
+    return False
+
+
+def _trim_subject(text: str, a: int, b: int) -> tuple[int, int]:
+    """Drop adverbs and auxiliaries between a subject and its verb ("Hajiyev later said")."""
+    a, b = _strip(text, a, b, chars=" ,")
+    while True:
+        m = re.search(r"\s+(\w+)$", text[a:b])
+        if not m or not (m.group(1).lower() in _ADVERBS or m.group(1).lower().endswith("ly") and m.group(1)[:1].islower()):
+            return a, b
+        b = a + m.start()
+
+
+def _subject(
+    text: str, left_start: int, cue_start: int, first: bool
+) -> tuple[tuple[int, int], tuple[int, int] | None, bool] | None:
+    """The speaker noun phrase just before a cue verb, its apposition, and whether a clause
+    boundary ("..., but", "and") separates it from what came before."""
+    a, b = _trim_subject(text, left_start, cue_start)
+    if b <= a:
+        return None
+    desc = None
+    if text[a:b].endswith(","):
+        # "Hikmet Hajiyev, an aide to ..., said" / "X, as well as Y, have demanded"
+        inner = text[a:b - 1]
+        comma = inner.rfind(",")
+        if comma < 0:
+            return None
+        desc = _strip(text, a + comma + 1, b - 1)
+        b = a + comma
+    tail = _clause_tail(text, a, b, first)
+    if tail is None:
+        return None
+    span, cut = tail
+    if not _looks_like_speaker(text[span[0]:span[1]]) or len(text[span[0]:span[1]].split()) > 14:
+        return None
+    if desc is not None:
+        return span, desc, cut
+    name, pdesc = _split_possessive(text, *span)
+    return name, pdesc, cut
+
+
+def _clause_tail(text: str, a: int, b: int, first: bool) -> tuple[tuple[int, int], bool] | None:
+    """The last clause piece of ``text[a:b]`` (after the last comma, "but", "and" ...) and
+    whether such a boundary was cut."""
+    seg = text[a:b]
+    cut = 0
+    for m in _BOUNDARY.finditer(seg):
+        if not _in_quotes(seg, m.start()):
+            cut = m.end()
+    rest = seg[cut:]
+    if not first or cut:
+        am = list(_AND.finditer(rest))
+        if am and not _in_quotes(rest, am[-1].start()):
+            after_and = rest[am[-1].end():]
+            if after_and[:1].isupper() or re.match(r"^(?:its|his|her|their|the)\b", after_and):
+                cut += am[-1].end()
+    lead = re.match(r"^\s*that\s+", seg[cut:])
+    start = a + cut + (lead.end() if lead else 0)
+    span = _strip(text, start, b)
+    return (span, bool(cut)) if span[1] > span[0] else None
+
+
+def _in_quotes(seg: str, pos: int) -> bool:
+    return (seg[:pos].count('"') % 2 == 1) or (seg[:pos].count("“") > seg[:pos].count("”"))
+
+
+def _split_possessive(text: str, a: int, b: int) -> tuple[tuple[int, int], tuple[int, int] | None]:
+    """'President Ilham Aliyev's aide Hikmet Hajiyev' -> name 'Hikmet Hajiyev', description the rest."""
+    np = text[a:b]
+    m = re.search(r"^(?P<desc>.+?['’]s\s+(?:[a-z][\w-]*\s+){1,3})(?P<name>(?:[A-Z][\w.’'-]*\s*){2,4})$", np)
+    if m:
+        return (a + m.start("name"), a + m.end("name")), (a + m.start("desc"), a + m.end("desc") - 1)
+    return (a, b), None
+
+
+def _split_apposition(text: str, a: int, b: int, limit: int) -> tuple[tuple[int, int], tuple[int, int] | None]:
+    """'Arayik Harutyunyan, the leader of ...' -> the name, and the apposition as description."""
+    comma = text.find(",", a, limit)
+    if comma != -1 and comma <= b + 1:
+        desc = _strip(text, comma + 1, len(_SENT_END.sub("", text[:limit])), chars=" ,")
+        return (a, comma), desc if desc[1] > desc[0] else None
+    return (a, b), None
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+def _resolve(text: str, found: list[_Found], registry: PartyRegistry) -> list[Attribution]:
+    """Resolve every speaker to a full name and a party, reading the article in order."""
+    found = sorted(found, key=lambda f: (f.source or f.content)[0])
+    named: list[tuple[str, bool]] = []  # (speaker, is_person) as met so far
+    out: list[Attribution] = []
+    for f in found:
+        src_text = text[f.source[0]:f.source[1]] if f.source else None
+        desc = text[f.description[0]:f.description[1]] if f.description else None
+        speaker = _resolve_speaker(text, src_text, (f.source or f.content)[0], named, desc)
+        if speaker:
+            named.append((speaker, _is_person(speaker)))
+        match = registry.resolve(speaker, desc)
+        out.append(
+            Attribution(
+                content=Span(text[f.content[0]:f.content[1]], *f.content),
+                kind=f.kind,  # type: ignore[arg-type]
+                party=match.party,
+                speaker=speaker,
+                source=Span(src_text, *f.source) if f.source and src_text is not None else None,
+                cue=Span(text[f.cue[0]:f.cue[1]], *f.cue) if f.cue else None,
+                speaker_description=desc,
+            )
+        )
+    return out
+
+
+def _is_person(name: str) -> bool:
+    words = name.split()
+    return 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not _ORG_WORDS.search(name)
+
+
+def _resolve_speaker(text: str, mention: str | None, pos: int, named: list[tuple[str, bool]], desc: str | None) -> str | None:
+    if not mention:
+        return None
+    m = mention.strip().strip(",")
+    low = m.lower()
+    if low in _PERSONAL:
+        return next((s for s, person in reversed(named) if person), m)
+    if low in {"they", "it", "we"}:
+        return next((s for s, person in reversed(named) if not person), m)
+    pm = re.match(r"^(its|his|her|their)\s+(.+)$", m, re.I)
+    if pm:  # "its leader": the owner is the last organisation speaking
+        owner = next((s for s, person in reversed(named) if not person), None)
+        if owner is None:
+            owner = _last_proper_noun(text, pos)
+        return f"{owner}'s {pm.group(2)}" if owner else m
+    dm = re.match(r"^the\s+(\w+)$", m, re.I)
+    if dm:  # "the ministry": the last speaker with that head noun
+        head = dm.group(1).lower()
+        found = next((s for s, _ in reversed(named) if head in s.lower()), None)
+        return found or _strip_article(m)
+    bare = _TITLES.sub("", m) if _TITLES.match(m) else m
+    if re.fullmatch(r"[A-Z][\w’'-]+", bare):  # a surname: the full name met earlier
+        full = _full_name(text, bare, pos, named)
+        if full:
+            return full
+    return _strip_article(bare if bare != m and _is_person(bare) else m)
+
+
+def _strip_article(s: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", s, flags=re.I)
+
+
+def _full_name(text: str, surname: str, pos: int, named: list[tuple[str, bool]]) -> str | None:
+    for s, person in reversed(named):
+        if person and s.split()[-1] == surname:
+            return s
+    best = None
+    for m in re.finditer(r"(?:[A-Z][\w’'.-]+\s+){1,3}" + re.escape(surname) + r"\b", text[:pos]):
+        cand = _TITLES.sub("", m.group(0)) if _TITLES.match(m.group(0)) else m.group(0)
+        cand = re.sub(r"^(?:[A-Z][a-z]+['’]s\s+)", "", cand)
+        if _is_person(cand) and (best is None or len(cand) >= len(best)):
+            best = cand
+    return best
+
+
+def _last_proper_noun(text: str, pos: int) -> str | None:
+    caps = re.findall(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*", text[max(0, pos - 200):pos])
+    return caps[-1] if caps else None
+
+
+# --------------------------------------------------------------------------- outlet voice
+
+
+def _region(a: Attribution) -> tuple[int, int]:
+    starts = [a.content.start] + [s.start for s in (a.source, a.cue) if s]
+    ends = [a.content.end] + [s.end for s in (a.source, a.cue) if s]
+    return min(starts), max(ends)
+
+
+def _outlet_fill(text: str, s_start: int, s_end: int, attrs: list[Attribution]) -> list[Attribution]:
+    """The outlet's own voice: a sentence, or its leading main clause, that nobody is said to say."""
+    if not attrs:
+        span = (s_start, s_end)
+    else:
+        first = min(max(_region(a)[0], s_start) for a in attrs)
+        lead = _strip(text, s_start, first, chars=" ,;")
+        lead = (lead[0], _drop_connector(text, *lead))
+        # a short opening phrase ("In Stepanakert,") belongs to the attribution that follows
+        if lead[1] - lead[0] < 0.4 * (s_end - s_start) or len(text[lead[0]:lead[1]].split()) < 6:
+            return []
+        span = lead
+    return [Attribution(content=Span(text[span[0]:span[1]], *span), kind="unattributed", party=OUTLET, speaker=None)]

@@ -1,0 +1,181 @@
+"""The command line: a thin shell over :class:`assistant.Assistant`.
+
+Heavy libraries load inside the commands, so ``assistant --help`` stays instant.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def _fail(exc: Exception) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
+
+
+def _assistant(corpus: str | None, index_dir: str | None, chroma_url: str | None = None):
+    from .core import Assistant
+
+    return Assistant(corpus=corpus, index_dir=index_dir, chroma_url=chroma_url)
+
+
+def _quiet_libraries() -> None:
+    import logging
+    import os
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for name in ("sentence_transformers", "chromadb", "httpx", "transformers"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="assistant")
+def cli() -> None:
+    """Ask a news corpus; every claim comes with its passage and the party that made it.
+
+    Settings come from ASSISTANT_* environment variables or assistant.toml (see README).
+    """
+
+
+_corpus_opt = click.option("--corpus", type=click.Path(file_okay=False), help="Corpus folder [ASSISTANT_CORPUS, default ./corpus].")
+_index_opt = click.option("--index-dir", type=click.Path(file_okay=False), help="Index folder [ASSISTANT_INDEX_DIR].")
+_chroma_opt = click.option("--chroma-url", help="host:port of a Chroma server [ASSISTANT_CHROMA_URL].")
+
+
+@cli.command()
+@click.argument("corpus", required=False, type=click.Path(file_okay=False))
+@_index_opt
+@_chroma_opt
+@click.option("--strict", is_flag=True, help="Exit non-zero when any file could not be ingested.")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+def ingest(corpus: str | None, index_dir: str | None, chroma_url: str | None, strict: bool, progress: bool | None) -> None:
+    """Index the articles of CORPUS (only new and changed ones are embedded)."""
+    from .errors import AssistantError
+
+    _quiet_libraries()
+    try:
+        bot = _assistant(corpus, index_dir, chroma_url)
+        report = bot.ingest(progress=sys.stderr.isatty() if progress is None else progress)
+    except AssistantError as exc:
+        _fail(exc)
+        return
+    for issue in report.issues:
+        click.echo(str(issue), err=True)
+    if bot.store.reset_reason:
+        click.echo(f"note: {bot.store.reset_reason}", err=True)
+    click.echo(
+        f"{report.added} added, {report.updated} updated, {report.removed} removed, {report.unchanged} unchanged; "
+        f"{report.chunks_written} chunks written; {bot.store.article_count()} articles, {bot.store.count()} chunks "
+        f"in {bot.store.where} ({report.seconds:.1f}s)"
+    )
+    if strict and report.issues:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("question")
+@_corpus_opt
+@_index_opt
+@_chroma_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (the contract in the README).")
+@click.option("-k", "k", type=click.IntRange(1, 100), help="Passages to retrieve [ASSISTANT_TOP_K, default 5].")
+@click.option("--history", "history_file", type=click.Path(dir_okay=False, exists=True),
+              help="JSON file of earlier turns: [{\"question\": ..., \"answer\": ...}, ...].")
+def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: str | None, as_json: bool, k: int | None,
+        history_file: str | None) -> None:
+    """Answer QUESTION from the corpus (builds or refreshes the index first)."""
+    from .errors import AssistantError
+
+    _quiet_libraries()
+    try:
+        history = json.loads(Path(history_file).read_text(encoding="utf-8")) if history_file else None
+    except (OSError, json.JSONDecodeError) as exc:
+        _fail(ValueError(f"{history_file}: not a JSON list of turns ({exc})"))
+        return
+    try:
+        bot = _assistant(corpus, index_dir, chroma_url)
+        report = bot.ensure_index()
+        if report:
+            for issue in report.issues:
+                click.echo(str(issue), err=True)
+        answer = bot.ask(question, history=history, k=k)
+    except AssistantError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(answer.answer)
+    if answer.sources:
+        click.echo("\nSources:")
+        for s in answer.sources:
+            date = f", {s.published}" if s.published else ""
+            click.echo(f"[{s.n}] {s.title}{date} ({s.article_id}, chars {s.start}-{s.end})")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per document.")
+@click.option("--parties", type=click.Path(exists=True, dir_okay=False), help="A parties.yaml [default: the corpus's].")
+@_corpus_opt
+def attribute(paths: tuple[str, ...], as_json: bool, parties: str | None, corpus: str | None) -> None:
+    """Show who said what in PATHS (.txt/.md files, or .jsonl with {id, text} per line)."""
+    from .attribution.engine import attribute_text
+    from .attribution.parties import PartyRegistry
+    from .errors import AssistantError
+    from .settings import load_settings
+
+    try:
+        if parties:
+            registry = PartyRegistry.load(Path(parties).parent) if Path(parties).name == "parties.yaml" else None
+            if registry is None:
+                import yaml
+
+                registry = PartyRegistry.from_dicts(yaml.safe_load(Path(parties).read_text())["parties"], parties)
+        else:
+            registry = PartyRegistry.load(load_settings(corpus=corpus).corpus)
+    except AssistantError as exc:
+        _fail(exc)
+        return
+    for doc_id, text in _documents(paths):
+        attributions = attribute_text(text, registry)
+        if as_json:
+            click.echo(json.dumps({"id": doc_id, "attributions": [a.to_dict() for a in attributions]}, ensure_ascii=False))
+            continue
+        click.echo(f"# {doc_id}")
+        for a in attributions:
+            who = f"{a.speaker} [{a.party}]" if a.speaker else f"[{a.party}]"
+            cue = f" ({a.cue.text})" if a.cue else ""
+            click.echo(f"- {a.kind:<12} {who}{cue}: {a.content.text}")
+
+
+def _documents(paths: tuple[str, ...]):
+    """(id, text) of each document; the text is used as it is, so offsets point into it."""
+    for raw in paths:
+        path = Path(raw)
+        if path.suffix.lower() == ".jsonl":
+            with path.open(encoding="utf-8") as fh:
+                for lineno, line in enumerate(fh, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                        yield str(obj.get("id", f"{path.stem}#{lineno}")), str(obj["text"])
+                    except (json.JSONDecodeError, KeyError, AttributeError) as exc:
+                        click.echo(f"error: {path}:{lineno}: not a JSON object with 'text' ({exc}); skipped", err=True)
+        else:
+            try:
+                yield path.stem, path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                click.echo(f"error: {path}: cannot read ({exc}); skipped", err=True)
+
+
+def main() -> None:
+    cli(prog_name="assistant")
+
+
+if __name__ == "__main__":
+    main()

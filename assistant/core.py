@@ -1,0 +1,141 @@
+"""The Python API: :class:`Assistant`, the one facade the CLI and the UI are thin shells over.
+
+Example:
+    >>> from assistant import Assistant
+    >>> bot = Assistant(corpus="corpus")
+    >>> report = bot.ingest()
+    >>> answer = bot.ask("How many civilians were killed in Ganja?")
+    >>> answer.claims[0].party, answer.sources[0].n
+    ('azerbaijan', 1)
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from .errors import QuestionError
+from .schema import Answer, IngestReport, Passage
+from .settings import Settings, load_settings
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class Assistant:
+    """Question answering over a corpus folder, every claim with its passage and party.
+
+    ``corpus`` and ``index_dir`` (and any other :class:`~assistant.settings.Settings` field
+    given as a keyword) override the environment; or pass a ready ``settings`` object.
+    """
+
+    def __init__(self, corpus: Any = None, index_dir: Any = None, *, settings: Settings | None = None, llm: Any = None, **overrides: Any):
+        if settings is None:
+            settings = load_settings(corpus=corpus, index_dir=index_dir, **overrides)
+        elif corpus is not None or index_dir is not None or overrides:
+            settings = settings.model_copy(update={k: v for k, v in dict(corpus=corpus, index_dir=index_dir, **overrides).items() if v is not None})
+        self.settings = settings
+        self.llm = llm
+        self._lock = threading.RLock()
+        self._fresh = False
+
+    # ------------------------------------------------------------------ parts (loaded lazily, once)
+
+    @cached_property
+    def registry(self):
+        from .attribution.parties import PartyRegistry
+
+        return PartyRegistry.load(self.settings.corpus)
+
+    @cached_property
+    def embedder(self):
+        from .embedding.model import load_embedder
+
+        return load_embedder(self.settings)
+
+    @cached_property
+    def store(self):
+        from .index.store import ChunkStore, collection_name
+
+        return ChunkStore.open(self.settings, collection_name(self.settings), self.embedder.name, self.embedder.dimension)
+
+    @cached_property
+    def retriever(self):
+        from .retrieval.retriever import Retriever
+
+        return Retriever(self.store, self.embedder)
+
+    @cached_property
+    def chain(self):
+        from .answer.chain import build_chain
+
+        return build_chain(self)
+
+    # ------------------------------------------------------------------ ingest
+
+    def ingest(self, progress: bool = False) -> IngestReport:
+        """Bring the index up to date with the corpus folder (only changed articles are embedded)."""
+        from .ingest.pipeline import run_ingest
+
+        with self._lock:
+            report = run_ingest(self.settings, self.store, self.embedder, self.registry, progress=progress)
+            self._fresh = True
+            return report
+
+    def ensure_index(self) -> IngestReport | None:
+        """Ingest once per process before the first question, so answers match the corpus."""
+        with self._lock:
+            if not self._fresh:
+                return self.ingest()
+        return None
+
+    # ------------------------------------------------------------------ ask
+
+    def check_question(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise QuestionError("the question must be text")
+        cleaned = _CONTROL.sub(" ", question).strip()
+        if not cleaned:
+            raise QuestionError("the question is empty; ask something about the corpus")
+        if len(cleaned) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"the question is {len(cleaned)} characters long; the limit is {self.settings.max_question_chars} "
+                "(setting ASSISTANT_MAX_QUESTION_CHARS)"
+            )
+        return cleaned
+
+    def condense(self, question: str, history: Sequence[Any] | None = None) -> str:
+        """The standalone retrieval query for a question in a conversation."""
+        from .retrieval.followup import contextualize
+
+        return contextualize(question, history)
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
+        return self.retriever.retrieve(query, k or self.settings.top_k)
+
+    def answer(self, question: str, passages: Sequence[Passage], query: str | None = None) -> Answer:
+        from .answer.extractive import answer_extractively
+
+        return answer_extractively(
+            question,
+            passages,
+            self.registry,
+            self.embedder,
+            max_claims=self.settings.max_claims,
+            min_score=self.settings.min_answer_score,
+            retrieval_query=query,
+        )
+
+    def ask(self, question: str, history: Sequence[Any] | None = None, k: int | None = None) -> Answer:
+        """Answer ``question``; ``history`` holds earlier (question, answer) turns."""
+        question = self.check_question(question)
+        self.ensure_index()
+        return self.chain.invoke({"question": question, "history": list(history or []), "k": k})
+
+    def as_retriever(self, k: int | None = None):
+        """This assistant's retrieval as a LangChain retriever."""
+        from .retrieval.langchain import AssistantRetriever
+
+        self.ensure_index()
+        return AssistantRetriever(assistant=self, k=k or self.settings.top_k)

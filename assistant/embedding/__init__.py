@@ -1,0 +1,1 @@
+"""Embedding models: the offline default and any named sentence-transformers model."""

@@ -1,0 +1,152 @@
+"""Load the embedding model named by the settings.
+
+The default (``wordllama-l2-supercat-256``) is a real sentence-transformers model built
+offline from the token embeddings and tokenizer shipped inside the ``wordllama`` wheel
+(``StaticEmbedding`` + normalisation) and saved once to ``<cache_dir>/models``. Any other
+value of ``ASSISTANT_EMBEDDING_MODEL`` is a sentence-transformers name or path, loaded from
+the local cache or downloaded where the network allows; when it cannot be had the error
+comes within seconds, naming the setting and the fix.
+
+Example:
+    >>> from assistant.settings import Settings
+    >>> emb = load_embedder(Settings())
+    >>> emb.encode(["Ganja was shelled."]).shape
+    (1, 256)
+"""
+from __future__ import annotations
+
+import os
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelUnavailableError
+from ..settings import DEFAULT_EMBEDDING_MODEL, Settings
+
+_SETTING = "ASSISTANT_EMBEDDING_MODEL"
+_LOCK = threading.Lock()
+_CACHE: dict[tuple[str, str], "Embedder"] = {}
+
+
+@dataclass
+class Embedder:
+    """A loaded model: ``encode`` gives L2-normalised float32 rows."""
+
+    name: str
+    model: Any
+    dimension: int
+
+    def encode(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedder of ``settings`` (loaded once per process)."""
+    key = (settings.embedding_model, str(settings.cache_dir))
+    with _LOCK:
+        if key not in _CACHE:
+            if settings.embedding_model == DEFAULT_EMBEDDING_MODEL:
+                model = _load_default(Path(settings.cache_dir))
+            else:
+                model = _load_named(settings.embedding_model, Path(settings.cache_dir))
+            _CACHE[key] = Embedder(settings.embedding_model, model, _dimension(model))
+        return _CACHE[key]
+
+
+def default_model_dir(cache_dir: Path) -> Path:
+    import wordllama
+
+    version = getattr(wordllama, "__version__", "0")
+    return cache_dir / "models" / f"{DEFAULT_EMBEDDING_MODEL}-{version}"
+
+
+def _load_default(cache_dir: Path):
+    from sentence_transformers import SentenceTransformer
+
+    target = default_model_dir(cache_dir)
+    if not (target / "modules.json").is_file():
+        _build_default(target)
+    return SentenceTransformer(str(target), device="cpu", local_files_only=True)
+
+
+def _build_default(target: Path) -> None:
+    """Wrap wordllama's packaged weights and tokenizer into a saved sentence-transformers model."""
+    import wordllama
+    from safetensors.numpy import load_file
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
+    from tokenizers import Tokenizer
+
+    root = Path(wordllama.__file__).parent
+    weights_file = root / "weights" / "l2_supercat_256.safetensors"
+    tokenizer_file = root / "tokenizers" / "l2_supercat_tokenizer_config.json"
+    if not weights_file.is_file() or not tokenizer_file.is_file():
+        raise ModelUnavailableError(
+            f"the wordllama package has no packaged weights at {weights_file}; reinstall it (pip install --force-reinstall wordllama) "
+            f"or set {_SETTING} to another model"
+        )
+    weights = load_file(str(weights_file))["embedding.weight"].astype(np.float32)
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    model = SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_weights=weights), Normalize()], device="cpu")
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    model.save(str(tmp))
+    try:
+        tmp.rename(target)  # atomic: a half-written model is never picked up
+    except OSError:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)  # another process won the race
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    try:
+        urllib.request.urlopen(urllib.request.Request(endpoint, method="HEAD"), timeout=timeout)
+        return True
+    except urllib.error.HTTPError:
+        return True  # it answered
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _load_named(name: str, cache_dir: Path):
+    from sentence_transformers import SentenceTransformer
+
+    if Path(name).expanduser().exists():
+        try:
+            return SentenceTransformer(str(Path(name).expanduser()), device="cpu", local_files_only=True)
+        except Exception as exc:
+            raise ModelUnavailableError(f"{_SETTING}={name}: cannot load the model folder ({exc}); point it at a sentence-transformers model folder") from None
+    folder = str(cache_dir / "hf")
+    try:  # already downloaded: no network needed
+        return SentenceTransformer(name, device="cpu", cache_folder=folder, local_files_only=True)
+    except Exception:
+        pass
+    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}
+    # Probe first: the hub client would otherwise retry for about a minute.
+    if offline or not _hub_reachable():
+        why = "HF_HUB_OFFLINE is set" if offline else "the Hugging Face hub cannot be reached"
+        raise ModelUnavailableError(
+            f"{_SETTING}={name}: model not in the local cache and {why}. Download it on a connected machine into "
+            f"{folder} (or give a local model folder), or unset {_SETTING} to use the built-in offline model."
+        )
+    try:
+        return SentenceTransformer(name, device="cpu", cache_folder=folder)
+    except Exception as exc:
+        raise ModelUnavailableError(f"{_SETTING}={name}: cannot download the model ({exc}); check the name or unset {_SETTING}") from None
+
+
+def _dimension(model: Any) -> int:
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())

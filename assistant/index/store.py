@@ -1,0 +1,237 @@
+"""Chroma-backed chunk store: embedded ``PersistentClient`` or a server through ``HttpClient``.
+
+Two collections per corpus: ``<name>`` holds the chunks (cosine space, our own vectors) and
+``<name>-articles`` the manifest, one record per article with the fingerprint of what was
+indexed, so that an unchanged article costs nothing on the next ingest.
+
+chromadb is used directly rather than through langchain-chroma: ingest needs explicit ids,
+deletes by article, batched upserts under the server's max batch size and the manifest
+collection, none of which the LangChain vector-store interface exposes cleanly.
+
+Example:
+    >>> import tempfile, numpy as np
+    >>> from assistant.settings import Settings
+    >>> s = Settings(index_dir=tempfile.mkdtemp())
+    >>> store = ChunkStore.open(s, "demo", embedding_model="m", dimension=3)
+    >>> store.count()
+    0
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import IndexUnavailableError
+from ..schema import Article, Chunk, Passage
+from ..settings import Settings
+
+STORE_VERSION = "1"
+_MANIFEST_SUFFIX = "-articles"
+
+
+def collection_name(settings: Settings) -> str:
+    """The chunk collection of the settings' corpus: named by the folder, unique by its path."""
+    if settings.collection:
+        return settings.collection
+    corpus = Path(settings.corpus).expanduser().resolve()
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", corpus.name).strip("-")[:40] or "corpus"
+    digest = hashlib.sha1(str(corpus).encode()).hexdigest()[:8]
+    return f"{slug}-{digest}"
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    article_id: str
+    fingerprint: str
+    path: str
+    chunks: int
+
+
+class ChunkStore:
+    """The chunks and the manifest of one corpus."""
+
+    def __init__(self, client: Any, name: str, embedding_model: str, dimension: int, where: str):
+        self.client = client
+        self.name = name
+        self.where = where
+        self.reset_reason: str | None = None
+        meta = {"embedding_model": embedding_model, "dimension": dimension, "store_version": STORE_VERSION}
+        self.chunks = client.get_or_create_collection(
+            name, configuration={"hnsw": {"space": "cosine"}}, metadata=meta, embedding_function=None
+        )
+        have = self.chunks.metadata or {}
+        if any(have.get(k) != v for k, v in meta.items()):
+            # A different model (or layout) made these vectors: they cannot be mixed with ours.
+            self.reset_reason = (
+                f"index {name} was built with embedding model {have.get('embedding_model')!r}; rebuilding for {embedding_model!r}"
+            )
+            client.delete_collection(name)
+            self._drop(name + _MANIFEST_SUFFIX)
+            self.chunks = client.create_collection(
+                name, configuration={"hnsw": {"space": "cosine"}}, metadata=meta, embedding_function=None
+            )
+        self.manifest_col = client.get_or_create_collection(name + _MANIFEST_SUFFIX, embedding_function=None)
+        self.max_batch = int(client.get_max_batch_size())
+
+    def _drop(self, name: str) -> None:
+        try:
+            self.client.delete_collection(name)
+        except Exception:
+            pass
+
+    @classmethod
+    def open(cls, settings: Settings, name: str, embedding_model: str, dimension: int) -> "ChunkStore":
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if settings.chroma_url:
+            host, port = settings.chroma_host_port()
+            where = f"Chroma server {host}:{port}"
+            try:
+                client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+                client.heartbeat()
+            except Exception as exc:
+                raise IndexUnavailableError(
+                    f"ASSISTANT_CHROMA_URL={settings.chroma_url}: cannot reach the Chroma server ({exc}). "
+                    "Start it (chroma run --host 127.0.0.1 --port PORT --path DIR) or unset ASSISTANT_CHROMA_URL "
+                    "to use the embedded index."
+                ) from None
+        else:
+            path = Path(settings.index_dir).expanduser()
+            where = str(path)
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            except Exception as exc:
+                raise IndexUnavailableError(
+                    f"ASSISTANT_INDEX_DIR={path}: cannot open the index ({exc}). Point it at a writable folder."
+                ) from None
+        return cls(client, name, embedding_model, dimension, where)
+
+    # ------------------------------------------------------------------ manifest
+
+    def manifest(self) -> dict[str, ManifestEntry]:
+        out: dict[str, ManifestEntry] = {}
+        offset = 0
+        page = 5000
+        while True:
+            got = self.manifest_col.get(include=["metadatas"], limit=page, offset=offset)
+            for id_, meta in zip(got["ids"], got["metadatas"] or []):
+                meta = meta or {}
+                out[id_] = ManifestEntry(id_, str(meta.get("fingerprint", "")), str(meta.get("path", "")), int(meta.get("chunks", 0)))
+            if len(got["ids"]) < page:
+                return out
+            offset += page
+
+    def _batches(self, n: int) -> Iterable[slice]:
+        step = max(1, self.max_batch)
+        for i in range(0, n, step):
+            yield slice(i, i + step)
+
+    # ------------------------------------------------------------------ writes
+
+    def write(self, articles: Sequence[tuple[Article, str, list[Chunk]]], vectors: np.ndarray, replacing: set[str]) -> None:
+        """Replace the chunks of ``articles`` (old ones of ``replacing`` ids removed first), then
+        record them in the manifest: a crash before the manifest write redoes them next time."""
+        if replacing:
+            self.delete_chunks(sorted(replacing))
+        ids: list[str] = []
+        docs: list[str] = []
+        metas: list[dict[str, Any]] = []
+        for article, fingerprint, chunks in articles:
+            for chunk in chunks:
+                ids.append(chunk.id)
+                docs.append(chunk.text)
+                metas.append(_chunk_meta(article, chunk, fingerprint))
+        for sl in self._batches(len(ids)):
+            self.chunks.upsert(ids=ids[sl], embeddings=vectors[sl], documents=docs[sl], metadatas=metas[sl])
+        m_ids = [a.id for a, _, _ in articles]
+        m_meta = [{"fingerprint": fp, "path": a.path or "", "chunks": len(ch), "title": a.title} for a, fp, ch in articles]
+        for sl in self._batches(len(m_ids)):
+            self.manifest_col.upsert(ids=m_ids[sl], embeddings=[[0.0]] * len(m_ids[sl]), metadatas=m_meta[sl])
+
+    def delete_chunks(self, article_ids: Sequence[str]) -> None:
+        for sl in self._batches(len(article_ids)):
+            part = list(article_ids[sl])
+            where = {"article_id": part[0]} if len(part) == 1 else {"article_id": {"$in": part}}
+            self.chunks.delete(where=where)
+
+    def delete_articles(self, article_ids: Sequence[str]) -> None:
+        self.delete_chunks(article_ids)
+        for sl in self._batches(len(article_ids)):
+            self.manifest_col.delete(ids=list(article_ids[sl]))
+
+    # ------------------------------------------------------------------ reads
+
+    def count(self) -> int:
+        return int(self.chunks.count())
+
+    def article_count(self) -> int:
+        return int(self.manifest_col.count())
+
+    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[Passage]:
+        total = self.count()
+        if total == 0:
+            return []
+        res = self.chunks.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(n, total),
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for id_, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]):
+            out.append(_passage(id_, doc, meta, 1.0 - float(dist)))
+        return out
+
+
+def _chunk_meta(article: Article, chunk: Chunk, fingerprint: str) -> dict[str, Any]:
+    meta = {
+        "article_id": article.id,
+        "chunk_index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": article.title,
+        "published": article.published,
+        "source": article.source,
+        "url": article.url,
+        "fingerprint": fingerprint,
+        "sentences": chunk.sentences_json(),
+    }
+    return {k: v for k, v in meta.items() if v is not None}  # Chroma takes no None values
+
+
+def _passage(id_: str, doc: str, meta: dict[str, Any], score: float) -> Passage:
+    chunk = Chunk(
+        id=id_,
+        article_id=str(meta["article_id"]),
+        index=int(meta.get("chunk_index", 0)),
+        text=doc,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        sentences=Chunk.sentences_from_json(str(meta.get("sentences", "[]"))),
+    )
+    return Passage(
+        chunk=chunk,
+        score=score,
+        title=str(meta.get("title", "")),
+        published=meta.get("published"),
+        source=meta.get("source"),
+        url=meta.get("url"),
+    )
+
+
+def fingerprint(article: Article, extra: str) -> str:
+    """What an article's chunks depend on: its content and the pipeline's settings."""
+    payload = json.dumps(
+        [article.title, article.text, article.published, article.source, article.url, extra], ensure_ascii=False
+    )
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()

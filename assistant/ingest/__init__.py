@@ -1,0 +1,1 @@
+"""Ingest stages: load articles, split sentences, chunk."""

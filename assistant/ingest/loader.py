@@ -1,0 +1,267 @@
+"""Load a corpus folder into :class:`~assistant.schema.Article` objects, one file at a time.
+
+Reads ``.md``/``.markdown``/``.txt`` (YAML front matter optional), ``.html``/``.htm`` (main
+text by trafilatura) and ``.json``/``.jsonl`` (one article per object). A file that cannot be
+read yields a :class:`~assistant.schema.LoadIssue` naming it and the reason; the others load.
+
+Example:
+    >>> from pathlib import Path
+    >>> items = list(iter_corpus(Path("corpus")))
+    >>> [a.id for a in items if isinstance(a, Article)]
+    ['5955795cbc8a8a5d']
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..schema import Article, LoadIssue
+
+TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSON_SUFFIXES = {".json", ".jsonl"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+# Files that live in a corpus folder but are not articles.
+IGNORED_NAMES = {"parties.yaml", "parties.yml", "readme.md", "license", "license.md"}
+IGNORED_SUFFIXES = {".yaml", ".yml"}
+
+# Field aliases accepted in front matter and JSON objects.
+_TITLE = ("title", "headline")
+_TEXT = ("text", "body", "content")
+_DATE = ("published", "date", "published_at", "publication_date")
+_SOURCE = ("source", "outlet", "publisher")
+
+
+class _Skip(Exception):
+    """A file (or line) to report and skip."""
+
+
+def iter_corpus(folder: Path) -> Iterator[Article | LoadIssue]:
+    """Yield every article of ``folder`` (recursively, sorted), and an issue for each bad file."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        yield LoadIssue(str(folder), "corpus folder not found; create it or set ASSISTANT_CORPUS / --corpus")
+        return
+    for path in _walk(folder):
+        yield from load_file(path, folder)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    seen_dirs: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        st = os.stat(root)
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:  # a symlink loop or a second link to the same folder
+            dirs[:] = []
+            continue
+        seen_dirs.add(key)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield Path(root) / name
+
+
+def load_file(path: Path, root: Path | None = None) -> Iterator[Article | LoadIssue]:
+    """Load one file; yields its articles and any issues (never raises for bad input)."""
+    rel = _relative(path, root)
+    suffix = path.suffix.lower()
+    if path.name.lower() in IGNORED_NAMES or suffix in IGNORED_SUFFIXES:
+        return
+    if suffix not in SUPPORTED:
+        yield LoadIssue(str(path), f"unsupported file type {suffix or '(none)'}; use .md, .txt, .html, .json or .jsonl", "warning")
+        return
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        yield LoadIssue(str(path), f"cannot read file ({exc.strerror or exc})")
+        return
+    try:
+        text, warning = _decode(raw)
+    except _Skip as exc:
+        yield LoadIssue(str(path), str(exc))
+        return
+    if warning:
+        yield LoadIssue(str(path), warning, "warning")
+    if not text.strip():
+        yield LoadIssue(str(path), "file is empty")
+        return
+    try:
+        if suffix in TEXT_SUFFIXES:
+            yield _text_article(text, path, rel)
+        elif suffix in HTML_SUFFIXES:
+            yield _html_article(text, path, rel)
+        elif suffix == ".json":
+            yield from _json_articles(text, path, rel)
+        else:
+            yield from _jsonl_articles(text, path, rel)
+    except _Skip as exc:
+        yield LoadIssue(str(path), str(exc))
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    try:
+        return path.relative_to(root).as_posix() if root else path.name
+    except ValueError:
+        return path.name
+
+
+def _decode(raw: bytes) -> tuple[str, str | None]:
+    if b"\x00" in raw[:8192]:
+        raise _Skip("binary file (NUL bytes), not text; remove it from the corpus")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        # Legacy single-byte text is common in old archives: keep it, but say so.
+        return raw.decode("cp1252", errors="replace"), (
+            f"not valid UTF-8 (byte {exc.start}); read as Windows-1252/Latin-1, re-save as UTF-8 to silence this"
+        )
+
+
+def _derived_id(rel: str) -> str:
+    stem = rel.rsplit(".", 1)[0] if "." in rel.rsplit("/", 1)[-1] else rel
+    return stem
+
+
+def _iso_date(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        try:
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+        except ValueError:
+            raise _Skip(f"field 'published': {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _pick(meta: dict[str, Any], names: tuple[str, ...]) -> Any:
+    for name in names:
+        if meta.get(name) not in (None, ""):
+            return meta[name]
+    return None
+
+
+def _article(meta: dict[str, Any], text: str, path: Path, default_id: str, default_title: str) -> Article:
+    known = set(_TITLE + _TEXT + _DATE + _SOURCE + ("id", "url", "language", "lang"))
+    text = text.strip()
+    if not text:
+        raise _Skip("article has no text")
+    title = _pick(meta, _TITLE)
+    return Article(
+        id=str(meta.get("id") or default_id),
+        title=str(title).strip() if title else default_title,
+        text=text,
+        published=_iso_date(_pick(meta, _DATE)),
+        source=(str(s) if (s := _pick(meta, _SOURCE)) else None),
+        url=(str(meta["url"]) if meta.get("url") else None),
+        language=(str(lang) if (lang := _pick(meta, ("language", "lang"))) else None),
+        path=str(path),
+        metadata={k: _plain(v) for k, v in meta.items() if k not in known},
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Metadata as JSON-safe values (YAML gives dates)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _first_line_title(body: str) -> tuple[str, str]:
+    body = body.strip()
+    first, _, rest = body.partition("\n")
+    return first.strip().lstrip("#").strip(), rest
+
+
+def _text_article(text: str, path: Path, rel: str) -> Article:
+    import frontmatter
+    import yaml
+
+    if text.lstrip().startswith("---"):
+        try:
+            post = frontmatter.loads(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark else ""
+            raise _Skip(f"malformed YAML front matter{where}; fix it or remove the --- block") from None
+        meta, body = dict(post.metadata), post.content
+        if not isinstance(post.metadata, dict):
+            raise _Skip("front matter is not a mapping of fields")
+    else:
+        meta, body = {}, text
+    if _pick(meta, _TITLE):
+        return _article(meta, body, path, _derived_id(rel), "")
+    title, rest = _first_line_title(body)
+    if not rest.strip():  # a one-line file: the line is both title and text
+        rest = body
+    return _article(meta, rest, path, _derived_id(rel), title)
+
+
+def _html_article(text: str, path: Path, rel: str) -> Article:
+    import trafilatura
+
+    body = trafilatura.extract(text, include_comments=False, include_tables=False, favor_precision=True)
+    if not body or not body.strip():
+        raise _Skip("no main text found in the HTML page")
+    meta_doc = trafilatura.extract_metadata(text)
+    meta: dict[str, Any] = {}
+    if meta_doc is not None:
+        for key, value in (("title", meta_doc.title), ("published", meta_doc.date), ("url", meta_doc.url),
+                           ("source", meta_doc.sitename), ("author", meta_doc.author)):
+            if value:
+                meta[key] = value
+    default_title = _first_line_title(body)[0][:120]
+    return _article(meta, body, path, _derived_id(rel), default_title)
+
+
+def _object_article(obj: Any, path: Path, default_id: str) -> Article:
+    if not isinstance(obj, dict):
+        raise _Skip("expected a JSON object with at least a 'text' (or 'body') field")
+    text = _pick(obj, _TEXT)
+    if not isinstance(text, str) or not text.strip():
+        raise _Skip("missing field 'text' (or 'body')")
+    title = _pick(obj, _TITLE)
+    default_title = "" if title else _first_line_title(text)[0][:120]
+    return _article(obj, text, path, default_id, default_title)
+
+
+def _json_articles(text: str, path: Path, rel: str) -> Iterator[Article | LoadIssue]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Skip(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    items = data if isinstance(data, list) else [data]
+    for i, obj in enumerate(items):
+        default_id = _derived_id(rel) if len(items) == 1 else f"{_derived_id(rel)}#{i}"
+        try:
+            yield _object_article(obj, path, default_id)
+        except _Skip as exc:
+            yield LoadIssue(f"{path}[{i}]", str(exc))
+
+
+def _jsonl_articles(text: str, path: Path, rel: str) -> Iterator[Article | LoadIssue]:
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield LoadIssue(f"{path}:{lineno}", f"invalid JSON ({exc.msg} at column {exc.colno}); line skipped")
+            continue
+        try:
+            yield _object_article(obj, path, f"{_derived_id(rel)}#{lineno}")
+        except _Skip as exc:
+            yield LoadIssue(f"{path}:{lineno}", str(exc))

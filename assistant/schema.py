@@ -1,0 +1,213 @@
+"""The value objects that flow one way through the assistant.
+
+Article -> Chunk (with sentence attributions) -> Passage (retrieved) -> Answer (claims, sources).
+All are frozen dataclasses; ``Answer.to_dict()`` is the JSON contract printed by ``ask --json``.
+
+Example:
+    >>> a = Article(id="a1", title="T", text="Hello there. Bye.")
+    >>> Span("Bye.", 13, 17).text == a.text[13:17]
+    True
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["direct", "indirect", "unattributed"]
+OUTLET = "outlet"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of a text with its ``[start, end)`` character offsets into that text."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article of the corpus; ``text`` is the body the offsets point into."""
+
+    id: str
+    title: str
+    text: str
+    published: str | None = None  # ISO date, YYYY-MM-DD
+    source: str | None = None  # the publishing outlet
+    url: str | None = None
+    language: str | None = None
+    path: str | None = None  # the corpus file it came from
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who said what: a content span, its source mention and cue, the resolved speaker and party."""
+
+    content: Span
+    kind: Kind
+    party: str
+    speaker: str | None = None
+    source: Span | None = None
+    cue: Span | None = None
+    speaker_description: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": asdict(self.source) if self.source else None,
+            "cue": asdict(self.cue) if self.cue else None,
+            "content": asdict(self.content),
+            "speaker": self.speaker,
+            "speaker_description": self.speaker_description,
+            "party": self.party,
+            "kind": self.kind,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Attribution":
+        def span(x: dict[str, Any] | None) -> Span | None:
+            return Span(**x) if x else None
+
+        return cls(
+            content=Span(**d["content"]),
+            kind=d["kind"],
+            party=d["party"],
+            speaker=d.get("speaker"),
+            source=span(d.get("source")),
+            cue=span(d.get("cue")),
+            speaker_description=d.get("speaker_description"),
+        )
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an article (article offsets) with the attributions that cover it."""
+
+    start: int
+    end: int
+    attributions: tuple[Attribution, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences of one article; ``article.text[start:end] == text``."""
+
+    id: str
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    sentences: tuple[Sentence, ...] = ()
+
+    def sentences_json(self) -> str:
+        return json.dumps(
+            [[s.start, s.end, [a.to_dict() for a in s.attributions]] for s in self.sentences],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @staticmethod
+    def sentences_from_json(raw: str) -> tuple[Sentence, ...]:
+        return tuple(
+            Sentence(start, end, tuple(Attribution.from_dict(a) for a in attrs)) for start, end, attrs in json.loads(raw)
+        )
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with what the answer needs to cite it."""
+
+    chunk: Chunk
+    score: float
+    title: str
+    published: str | None = None
+    source: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement of an answer, the party that made it, and the sources that hold it."""
+
+    text: str
+    quote: str
+    party: str
+    party_name: str
+    speaker: str | None
+    cue: str | None
+    kind: Kind
+    sources: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["sources"] = list(self.sources)
+        return d
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited passage: ``article.text[start:end] == passage``."""
+
+    n: int
+    article_id: str
+    title: str
+    passage: str
+    start: int
+    end: int
+    url: str | None = None
+    published: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer: markdown with ``[n]`` markers, its claims and its sources."""
+
+    question: str
+    answer: str
+    found: bool
+    claims: tuple[Claim, ...] = ()
+    sources: tuple[Source, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "found": self.found,
+            "claims": [c.to_dict() for c in self.claims],
+            "sources": [s.to_dict() for s in self.sources],
+        }
+
+
+@dataclass(frozen=True)
+class LoadIssue:
+    """A corpus file (or a line of one) that could not be ingested, and why."""
+
+    path: str
+    reason: str
+    level: Literal["error", "warning"] = "error"  # error: skipped; warning: ingested anyway
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest did."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks_written: int = 0
+    issues: tuple[LoadIssue, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
