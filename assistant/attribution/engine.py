@@ -142,7 +142,11 @@ def attribute_text(text: str, registry: PartyRegistry | None = None) -> list[Att
 
 
 def _find_all(text: str, sentences: list[tuple[int, int]]) -> list[_Found]:
-    quotes = [q for q in _quote_spans(text) if len(_WORD.findall(text[q[0]:q[1]])) >= _MIN_QUOTE_WORDS]
+    # Short quoted bits are scare quotes ("massive attack") unless they end like an utterance: '"We are safe," she said'
+    quotes = [
+        q for q in _quote_spans(text)
+        if len(_WORD.findall(text[q[0]:q[1]])) >= _MIN_QUOTE_WORDS or text[q[1] - 2:q[1] - 1] in {",", ".", "?", "!"}
+    ]
     found: list[_Found] = []
     for q in quotes:
         f = _direct(text, q, sentences)
@@ -442,6 +446,7 @@ def _resolve(text: str, found: list[_Found], registry: PartyRegistry) -> list[At
     """Resolve every speaker to a full name and a party, reading the article in order."""
     found = sorted(found, key=lambda f: (f.source or f.content)[0])
     named: list[tuple[str, bool]] = []  # (speaker, is_person) as met so far
+    descriptions: dict[str, str | None] = {}
     out: list[Attribution] = []
     for f in found:
         src_text = text[f.source[0]:f.source[1]] if f.source else None
@@ -449,6 +454,8 @@ def _resolve(text: str, found: list[_Found], registry: PartyRegistry) -> list[At
         speaker = _resolve_speaker(text, src_text, (f.source or f.content)[0], named, desc)
         if speaker:
             named.append((speaker, _is_person(speaker)))
+            # a later "Hajiyev said" keeps the description met with the full name
+            desc = descriptions.setdefault(speaker, desc) if desc else descriptions.get(speaker)
         match = registry.resolve(speaker, desc)
         out.append(
             Attribution(

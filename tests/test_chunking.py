@@ -1,0 +1,52 @@
+"""Chunks never cut a sentence and keep exact offsets into the article."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from assistant.attribution.engine import attribute_article
+from assistant.ingest.chunker import chunk_article
+from assistant.ingest.loader import iter_corpus
+from assistant.ingest.sentences import split_sentences
+from assistant.schema import Article
+
+from .conftest import CORPUS
+
+
+def _seed() -> Article:
+    return next(a for a in iter_corpus(CORPUS) if isinstance(a, Article))
+
+
+@pytest.mark.parametrize("size", [50, 200, 800, 5000])
+def test_offsets_and_whole_sentences(size):
+    art = _seed()
+    sentences = attribute_article(art.text, None)
+    chunks = chunk_article(art, sentences, size=size)
+    bounds = {(s.start, s.end) for s in sentences}
+    for c in chunks:
+        assert art.text[c.start:c.end] == c.text
+        assert (c.sentences[0].start, c.sentences[-1].end) == (c.start, c.end)
+        assert all((s.start, s.end) in bounds for s in c.sentences)
+        assert len(c.text) <= size or len(c.sentences) == 1
+    # every sentence lands in exactly one chunk, in order
+    assert [s for c in chunks for s in c.sentences] == sentences
+
+
+def test_overlap_repeats_sentences():
+    art = _seed()
+    sentences = attribute_article(art.text, None)
+    chunks = chunk_article(art, sentences, size=300, overlap=1)
+    assert all(a.sentences[-1] == b.sentences[0] for a, b in zip(chunks, chunks[1:]) if len(a.sentences) > 1)
+
+
+def test_random_texts_keep_offsets():
+    rng = random.Random(7)
+    words = ["Ganja", "said", "the", "ministry.", "Füzuli", "“Yes,”", "he", "U.N.", "Sept.", "27", "\n\n", "attack!"]
+    for _ in range(50):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 120)))
+        art = Article(id="r", title="", text=text)
+        for a, b in split_sentences(text):
+            assert text[a:b].strip() == text[a:b] and text[a:b]
+        for c in chunk_article(art, attribute_article(text, None), size=rng.randint(20, 300)):
+            assert text[c.start:c.end] == c.text
