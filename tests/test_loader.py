@@ -77,3 +77,10 @@ def test_bad_files_are_reported_and_good_ones_still_load(tmp_path: Path):
 def test_missing_corpus_folder_is_one_clear_issue(tmp_path: Path):
     articles, issues = _load(tmp_path / "nope")
     assert articles == [] and "corpus folder not found" in issues[0].reason
+
+
+def test_bad_date_keeps_the_article_with_a_warning(tmp_path: Path):
+    (tmp_path / "a.md").write_text("---\ntitle: T\npublished: last tuesday\n---\nBody text.\n")
+    articles, issues = _load(tmp_path)
+    assert [a.id for a in articles] == ["a"] and articles[0].published is None
+    assert issues[0].level == "warning" and "'last tuesday' is not a date" in issues[0].reason

@@ -36,6 +36,9 @@ _DATE = ("published", "date", "published_at", "publication_date")
 _SOURCE = ("source", "outlet", "publisher")
 
 
+_BAD_DATE = "published_unparsed"
+
+
 class _Skip(Exception):
     """A file (or line) to report and skip."""
 
@@ -91,13 +94,18 @@ def load_file(path: Path, root: Path | None = None) -> Iterator[Article | LoadIs
         return
     try:
         if suffix in TEXT_SUFFIXES:
-            yield _text_article(text, path, rel)
+            items: Iterator[Article | LoadIssue] = iter([_text_article(text, path, rel)])
         elif suffix in HTML_SUFFIXES:
-            yield _html_article(text, path, rel)
+            items = iter([_html_article(text, path, rel)])
         elif suffix == ".json":
-            yield from _json_articles(text, path, rel)
+            items = _json_articles(text, path, rel)
         else:
-            yield from _jsonl_articles(text, path, rel)
+            items = _jsonl_articles(text, path, rel)
+        for item in items:
+            if isinstance(item, Article) and _BAD_DATE in item.metadata:
+                yield LoadIssue(str(path), f"article {item.id!r}: published {item.metadata[_BAD_DATE]!r} is not a date "
+                                "(use YYYY-MM-DD); indexed without a date", "warning")
+            yield item
     except _Skip as exc:
         yield LoadIssue(str(path), str(exc))
 
@@ -156,16 +164,22 @@ def _article(meta: dict[str, Any], text: str, path: Path, default_id: str, defau
     if not text:
         raise _Skip("article has no text")
     title = _pick(meta, _TITLE)
+    extra = {k: _plain(v) for k, v in meta.items() if k not in known}
+    try:
+        published = _iso_date(_pick(meta, _DATE))
+    except _Skip:  # a bad date must not cost the article: keep it undated, and say so
+        published = None
+        extra[_BAD_DATE] = str(_pick(meta, _DATE))
     return Article(
         id=str(meta.get("id") or default_id),
         title=str(title).strip() if title else default_title,
         text=text,
-        published=_iso_date(_pick(meta, _DATE)),
+        published=published,
         source=(str(s) if (s := _pick(meta, _SOURCE)) else None),
         url=(str(meta["url"]) if meta.get("url") else None),
         language=(str(lang) if (lang := _pick(meta, ("language", "lang"))) else None),
         path=str(path),
-        metadata={k: _plain(v) for k, v in meta.items() if k not in known},
+        metadata=extra,
     )
 
 
