@@ -129,14 +129,7 @@ def attribute(paths: tuple[str, ...], as_json: bool, parties: str | None, corpus
     from .settings import load_settings
 
     try:
-        if parties:
-            registry = PartyRegistry.load(Path(parties).parent) if Path(parties).name == "parties.yaml" else None
-            if registry is None:
-                import yaml
-
-                registry = PartyRegistry.from_dicts(yaml.safe_load(Path(parties).read_text())["parties"], parties)
-        else:
-            registry = PartyRegistry.load(load_settings(corpus=corpus).corpus)
+        registry = PartyRegistry.from_file(Path(parties)) if parties else PartyRegistry.load(load_settings(corpus=corpus).corpus)
     except AssistantError as exc:
         _fail(exc)
         return

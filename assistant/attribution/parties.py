@@ -88,8 +88,11 @@ class PartyRegistry:
     def load(cls, corpus: Path) -> "PartyRegistry":
         """The registry of a corpus folder; an empty one when it has no parties.yaml."""
         path = Path(corpus) / REGISTRY_FILE
-        if not path.is_file():
-            return cls()
+        return cls.from_file(path) if path.is_file() else cls()
+
+    @classmethod
+    def from_file(cls, path: Path) -> "PartyRegistry":
+        """A registry file of any name."""
         import yaml
 
         try:
