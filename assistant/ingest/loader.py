@@ -34,9 +34,7 @@ _TITLE = ("title", "headline")
 _TEXT = ("text", "body", "content")
 _DATE = ("published", "date", "published_at", "publication_date")
 _SOURCE = ("source", "outlet", "publisher")
-
-
-_BAD_DATE = "published_unparsed"
+_BAD_DATE = "published_unparsed"  # metadata key keeping a date that could not be read
 
 
 class _Skip(Exception):
@@ -135,6 +133,7 @@ def _derived_id(rel: str) -> str:
 
 
 def _iso_date(value: Any) -> str | None:
+    """YYYY-MM-DD of a date value, or None when there is none or it cannot be read."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -148,7 +147,7 @@ def _iso_date(value: Any) -> str | None:
         try:
             return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
         except ValueError:
-            raise _Skip(f"field 'published': {text!r} is not a date; use YYYY-MM-DD") from None
+            return None
 
 
 def _pick(meta: dict[str, Any], names: tuple[str, ...]) -> Any:
@@ -165,11 +164,10 @@ def _article(meta: dict[str, Any], text: str, path: Path, default_id: str, defau
         raise _Skip("article has no text")
     title = _pick(meta, _TITLE)
     extra = {k: _plain(v) for k, v in meta.items() if k not in known}
-    try:
-        published = _iso_date(_pick(meta, _DATE))
-    except _Skip:  # a bad date must not cost the article: keep it undated, and say so
-        published = None
-        extra[_BAD_DATE] = str(_pick(meta, _DATE))
+    raw_date = _pick(meta, _DATE)
+    published = _iso_date(raw_date)
+    if raw_date is not None and published is None:  # a bad date must not cost the article: keep it undated, and say so
+        extra[_BAD_DATE] = str(raw_date)
     return Article(
         id=str(meta.get("id") or default_id),
         title=str(title).strip() if title else default_title,
