@@ -130,13 +130,13 @@ def test_cli_attribute_json(tmp_path):
     result = run_cli("attribute", str(doc), "--json", "--corpus", str(CORPUS))
     assert result.returncode == 0, result.stderr
     line = json.loads(result.stdout.splitlines()[0])
+    text = json.loads(doc.read_text())["text"]
     assert line["id"] == "d1"
     kinds = [(a["kind"], a["content"]["text"]) for a in line["attributions"]]
     assert kinds == [("indirect", "the road was closed"), ("direct", "We are safe")]
     for a in line["attributions"]:
         for key in ("source", "cue", "content"):
             if a[key]:
-                text = json.loads(doc.read_text())["text"]
                 assert text[a[key]["start"]:a[key]["end"]] == a[key]["text"]
 
 
