@@ -87,8 +87,8 @@ def test_descriptions_cues_and_spans(seed):
     assert hajiyev.content.text.startswith("Indiscriminate") and hajiyev.content.text.endswith("500.000+ population")
     harutyunyan = attrs[("Arayik Harutyunyan", "said")]
     assert harutyunyan.speaker_description.startswith("the leader of the unrecognized proxy state")
-    assert attrs[("Armenia", "denied")].content.text == "it fired toward Azerbaijan"
-    assert attrs[("Yerevan's Ministry of Defense", "claimed")].content.text.startswith("separatists in Karabakh repelled")
+    assert attrs[("Armenia", "denied")].content.text == "that it fired toward Azerbaijan"
+    assert attrs[("Yerevan's Ministry of Defense", "claimed")].content.text.startswith("that separatists in Karabakh repelled")
     assert ("Hikmet Hajiyev", "added") in attrs
     for s in sentences:
         for a in s.attributions:

@@ -22,36 +22,11 @@ from ..ingest.sentences import split_sentences
 from ..schema import OUTLET, Attribution, Sentence, Span
 from .parties import PartyRegistry
 
-# Reporting verbs, in every form that can head an attribution. "declared" and friends count
-# only before "that" or a quote: "declared a state of war" is an act, not a statement.
-_CUE_VERBS = """
-say says said saying tell tells told telling add adds added adding claim claims claimed claiming
-deny denies denied denying announce announces announced announcing report reports reported reporting
-tweet tweets tweeted tweeting write writes wrote writing state states stated stating warn warns warned warning
-accuse accuses accused accusing insist insists insisted insisting argue argues argued arguing
-explain explains explained explaining note notes noted noting stress stresses stressed stressing
-assert asserts asserted asserting allege alleges alleged alleging confirm confirms confirmed confirming
-acknowledge acknowledges acknowledged acknowledging admit admits admitted admitting suggest suggests suggested
-maintain maintains maintained predict predicts predicted reply replies replied respond responds responded
-urge urges urged vow vows vowed pledge pledges pledged promise promises promised estimate estimates estimated
-believe believes believed think thinks thought demand demands demanded demanding contend contends contended
-recall recalls recalled concede concedes conceded reiterate reiterates reiterated emphasize emphasizes emphasized
-emphasise emphasises emphasised complain complains complained describe describes described
-testify testifies testified disclose discloses disclosed reveal reveals revealed agree agrees agreed
-""".split()
-_THAT_ONLY = {"declare", "declares", "declared", "declaring", "show", "shows", "showed", "find", "finds", "found",
-              "know", "knows", "knew", "hope", "hopes", "hoped", "fear", "fears", "feared", "worry", "worries", "worried",
-              "announce", "announces", "agree", "agrees", "agreed", "believe", "believes", "believed", "think", "thinks",
-              "thought", "suggest", "suggests", "suggested", "describe", "describes", "described", "recall", "recalls",
-              "recalled", "reveal", "reveals", "revealed"}
-CUE_WORDS = frozenset(_CUE_VERBS) | _THAT_ONLY
-# Forms that are also nouns: a cue only right after a subject or before "that".
-_NOUN_LIKE = {"state", "states", "report", "reports", "claim", "claims", "note", "notes", "estimate", "estimates",
-              "demand", "demands", "promise", "promises", "tweet", "tweets", "warning", "stress", "reply",
-              "replies", "thought", "writing", "stating", "found", "agree", "respond", "say", "tell", "add",
-              "deny", "announce", "warn", "accuse", "insist", "argue", "explain", "assert", "allege",
-              "confirm", "acknowledge", "admit", "maintain", "predict", "urge", "vow", "pledge", "believe",
-              "think", "contend", "recall", "concede", "reiterate", "emphasize", "complain", "describe", "reveal"}
+from .lexicon import CUE_WORDS, NOUN_LIKE, THAT_ONLY_WORDS, complements, lemma_of
+
+_ADDRESSEE = {"tell", "assure", "inform", "remind", "warn", "advise", "ask", "urge", "caution", "promise", "tweet"}
+_NEVER_NOUN = {"say", "tell", "insist", "argue", "explain", "deny", "assert", "allege", "contend", "concede", "testify"}
+_BE = {"is", "was", "are", "were", "be", "been", "being", "'s", "’s"}
 
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
 _PERSONAL = {"he", "she"}
@@ -72,7 +47,9 @@ _SPEAKER_NOUNS = re.compile(
     r"witness(?:es)?|residents?|experts?|analysts?|observers?|reporters?|correspondents?|journalists?|team|"
     r"officers?|commanders?|leaders?|leadership|president|minister|army|military|forces|office|agency|"
     r"statement|report|reports|resolutions?|organi[sz]ations?|groups?|aides?|advis[eo]rs?|lawyers?|"
-    r"diplomats?|critics?|supporters?|campaign|people|voters|scientists|researchers|doctors|someone|others?)\b",
+    r"diplomats?|critics?|supporters?|campaign|people|voters|scientists|researchers|doctors|someone|others?|"
+    r"person|man|woman|men|women|fans|members?|delegates?|democrats|republicans|polls?|surveys?|study|studies|"
+    r"data|ads?|letters?|memo|website|article|book|editorial|documents?|filings?|spokesperson|staff|aides?)\b",
     re.I,
 )
 _ORG_WORDS = re.compile(
@@ -88,13 +65,18 @@ _MIN_QUOTE_WORDS = 4  # shorter quoted bits ("massive attack") are scare quotes 
 _WORD = re.compile(r"[\w’'.-]+")
 _CUE_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(CUE_WORDS, key=len, reverse=True)) + r")(?![\w-])", re.I)
 _ACCORDING = re.compile(r"\baccording to\s+", re.I)
-_BOUNDARY = re.compile(r"(?:,\s+(?:but|and|while|whereas|as|with)\s+|;\s+|\s+but\s+|,\s+|\s+(?:while|whereas|with)\s+)", re.I)
+_BOUNDARY = re.compile(r"(?:,\s+(?:but|and|while|whereas|as|with)\s+|;\s+|\s+but\s+|,\s+|\s+(?:while|whereas)\s+)", re.I)
 _AND = re.compile(r"\s+and\s+", re.I)
 _THAT_AFTER = re.compile(
     r"^((?:\s+(?:on|in|at|to|during|earlier|later|last|this|late|early|via|through|over|after|before|from)\b[^,;\"“”]{0,60}?)?"
     r",?\s+that)\b",
     re.I,
 )
+_ADDRESSEE_THAT = re.compile(r"^(\s+(?:[\w.’'-]+\s+){1,5}?that)\b")
+_COORD_VERB = re.compile(r"(?:,\s*|\s+)(?:and|but)\s+(?:(?:also|then|later|again|even|\w+ly)\s+)?")
+_ADVERBIAL_ONLY = re.compile(
+    r"^(?:(?:in|on|at|during|to|via|through|after|before|from|while|last|this|earlier|late|early|when|as|outside|inside)"
+    r"\b(?:\s+[\w’'.-]+){0,7}|\w+day(?:\s+[\w’'.-]+){0,4})$", re.I)
 _LEAD_ADVERBIAL = re.compile(
     r"^(?:\s+(?:on|in|at|to|during|via|through|over|after|before|from)\s+(?:a|an|the|its|his|her|their|\w+day)\b"
     r"[^,;\"“”]{0,50}?(?=\s+(?:the|a|an|his|her|its|their|he|she|it|they|we|there|this|that|[A-Z]))|"
@@ -150,12 +132,47 @@ def _find_all(text: str, sentences: list[tuple[int, int]]) -> list[_Found]:
     found: list[_Found] = []
     for q in quotes:
         f = _direct(text, q, sentences)
-        if f:
+        if f is None and found and found[-1].kind == "direct" and _continues(text, found[-1], q):
+            # '"A," she said, "B."' and '"A," she said. "B."': one quotation, one attribution
+            found[-1] = replace(found[-1], content=(found[-1].content[0], _strip(text, q[0] + 1, q[1], chars=" ,.\"”")[1]))
+        elif f:
             found.append(f)
     taken = [f.content for f in found] + [(q[0], q[1]) for q in quotes]
+    cues_taken = {f.cue for f in found if f.cue}
     for s_start, s_end in sentences:
-        found.extend(_indirect(text, s_start, s_end, taken))
+        found.extend(_indirect(text, s_start, s_end, taken, cues_taken))
+    found.extend(_colon_leads(text, sentences, taken))
     return found
+
+
+def _continues(text: str, prev: _Found, q: tuple[int, int]) -> bool:
+    """Whether quote ``q`` carries on ``prev``'s quotation: same paragraph, only its cue between."""
+    gap = text[prev.content[1]:q[0]]
+    if "\n" in gap or q[0] <= prev.content[1]:
+        return False
+    if prev.cue and prev.content[1] <= prev.cue[0] < q[0]:
+        return len(gap) < 160 and not re.search(r"[\"“”]\s*\w", gap[3:])  # only the cue sentence between
+    return not gap.strip(" ,.\"”“")
+
+
+def _colon_leads(text: str, sentences: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[_Found]:
+    """Headline style 'Graham: Trump's rhetoric is hateful': a short name, a colon, the claim."""
+    out = []
+    for s_start, s_end in sentences:
+        m = re.match(r"(?P<src>(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*)\s*:\s+(?P<content>\S.{10,})", text[s_start:s_end], re.S)
+        if not m or _inside(s_start, taken) or _looks_like_label(m.group("src")):
+            continue
+        content = _strip(text, s_start + m.start("content"), s_start + len(_SENT_END.sub("", text[s_start:s_end])), chars=" ")
+        kind = "direct" if text[content[0]] in _QUOTE_OPEN else "indirect"
+        out.append(_Found(kind, content, (s_start + m.start("src"), s_start + m.end("src")),
+                          (s_start + m.end("src"), s_start + m.end("src") + 1)))
+    return out
+
+
+def _looks_like_label(src: str) -> bool:
+    # "UPDATE:", "Photo:", "WASHINGTON:" are labels, not speakers
+    return src.isupper() or src.lower() in {"update", "photo", "video", "note", "editor's note", "correction", "watch",
+                                           "read more", "related", "source", "sources", "credit", "image", "caption"}
 
 
 def _quote_spans(text: str) -> list[tuple[int, int]]:
@@ -194,6 +211,11 @@ def _direct(text: str, q: tuple[int, int], sentences: list[tuple[int, int]]) -> 
     inner = _strip(text, *inner, chars=" ,.")
     # cue after the quote: '"...," he said.'  /  '"...," said Arayik Harutyunyan, the leader ...'
     s_end = _sentence_of(max(q[1] - 1, q[0]), sentences)[1]
+    if not text[q[1]:s_end].strip() and text[q[1] - 2:q[1] - 1] in {"?", "!"}:
+        # the splitter ends a sentence after '?”': '“... who knows?” Trump told ITV.' goes on
+        nxt = next((s for s in sentences if s[0] >= s_end), None)
+        if nxt and "\n" not in text[q[1]:nxt[0]]:
+            s_end = nxt[1]
     after = text[q[1]:s_end]
     m = re.match(r"^\s*,?\s*", after)
     pos = q[1] + (m.end() if m else 0)
@@ -222,7 +244,9 @@ def _direct(text: str, q: tuple[int, int], sentences: list[tuple[int, int]]) -> 
     return None
 
 
-def _indirect(text: str, s_start: int, s_end: int, taken: list[tuple[int, int]]) -> list[_Found]:
+def _indirect(
+    text: str, s_start: int, s_end: int, taken: list[tuple[int, int]], cues_taken: set[tuple[int, int]]
+) -> list[_Found]:
     """Reported speech inside one sentence, cues read left to right."""
     out: list[_Found] = []
     body_end = s_start + len(_SENT_END.sub("", text[s_start:s_end])) if text[s_start:s_end].strip() else s_end
@@ -243,19 +267,43 @@ def _indirect(text: str, s_start: int, s_end: int, taken: list[tuple[int, int]])
             out.append(_Found("indirect", content, (src_start, src_end), cue))
     for m in _CUE_RE.finditer(text, s_start, s_end):
         word = m.group(1).lower()
-        if _inside(m.start(), taken) or any(f.source and _inside(m.start(), [f.source]) for f in out):
+        if _inside(m.start(), taken) or (m.start(), m.end()) in cues_taken \
+                or any(f.source and _inside(m.start(), [f.source]) for f in out):
             continue
         after = text[m.end():s_end]
+        comps = complements(word)
         that = _THAT_AFTER.match(after)
-        if word in _THAT_ONLY and not (that or re.match(r"^\s*[:,]?\s*[\"“]", after)):
+        if not that and lemma_of(word) in _ADDRESSEE:  # "told Fox News that ..."
+            that = _ADDRESSEE_THAT.match(after)
+        quote_next = re.match(r"^\s*[:,]?\s*[\"“]", after)
+        wh_next = "wh" in comps and re.match(r"^\s+(?:whether|if|why|how|what|who|when|where)\b", after)
+        to_next = re.match(r"^\s+to\s+[a-z]", after)
+        before_word = re.search(r"([\w’']+)\s+(?:(?:not|also|being)\s+)?$", text[s_start:m.start()])
+        if before_word and before_word.group(1).lower() in _BE and word.endswith(("ed", "en", "wn", "ld", "id", "ht", "nd")):
+            continue  # passive: "was told", "is expected to", "are said to be"
+        if word in THAT_ONLY_WORDS and not (that or quote_next or wh_next or (to_next and "to" in comps)):
             continue
-        if word in _NOUN_LIKE and not (that or _after_subject(text, s_start, m.start())):
+        if word in NOUN_LIKE and lemma_of(word) not in _NEVER_NOUN and not (that or _after_subject(text, s_start, m.start())):
             continue  # "a proxy state", "the reports"
-        if re.match(r"^\s+(?:to|by|for|as|in\s+(?:the|a)\s+(?:past|end))\b", after) and not that:
-            continue  # "said to be", "reported by", "claimed responsibility for"
+        if to_next and "to" not in comps and not that:
+            continue  # "said to be"
+        if re.match(r"^\s+(?:by|as|in\s+(?:the|a)\s+(?:past|end))\b", after) and not that:
+            continue  # "reported by", "described as"
+        if re.match(r"^\s+(?:for|on|of)\b", after) and lemma_of(word) not in {"call", "ask", "accuse", "blame", "criticize", "criticise", "praise", "thank", "apologize", "apologise", "vote", "comment", "insist", "speculate"} and not that:
+            continue  # "claimed responsibility for" stays an act
         prev = out[-1] if out else None
         left_start = prev.cue[1] if prev and prev.cue and prev.cue[1] <= m.start() else s_start
-        subject = _subject(text, left_start, m.start(), first=not out)
+        coord = _COORD_VERB.search(text, left_start, m.start()) if prev and prev.source else None
+        participle = word.endswith("ing") and re.search(r",\s*$", text[left_start:m.start()]) and prev and prev.source
+        if (coord and coord.end() == m.start()) or (participle and not _subject(text, left_start, m.start(), first=False)):
+            # "X said A, and accused B" / "X denied A, saying B": the same speaker goes on
+            cut_at = coord.start() if coord and coord.end() == m.start() else m.start()
+            cut = _strip(text, prev.content[0], cut_at, chars=" ,;")
+            if prev.content[0] < cut_at < prev.content[1] and cut[1] > cut[0]:
+                out[-1] = replace(prev, content=cut)
+            subject = (prev.source, prev.description, False)
+        else:
+            subject = _subject(text, left_start, m.start(), first=not out)
         if subject is None:
             # inverted order: "CONTENT, X said." / "CONTENT, said X."
             inv = _inverted(text, s_start, body_end, m)
@@ -264,33 +312,49 @@ def _indirect(text: str, s_start: int, s_end: int, taken: list[tuple[int, int]])
             continue
         src, desc, coordinated = subject
         if that:
-            c_start = m.end() + that.end()
+            c_start = m.end() + that.end() - 4  # the complementizer belongs to the content
         else:
             lead = _LEAD_ADVERBIAL.match(after)
             c_start = m.end() + (lead.end() if lead else 0)
         content = _strip(text, c_start, body_end, chars=" ,:")
         if content[1] <= content[0]:
+            inv = _inverted(text, s_start, body_end, m)
+            if inv:
+                out.append(inv)
             continue
+        if _ADVERBIAL_ONLY.match(text[content[0]:content[1]]) and re.search(r",\s*$", text[left_start:src[0]]):
+            # "CONTENT, she said in a video message.": what comes after the cue is only its setting
+            content = _strip(text, left_start, src[0], chars=" ,")
+            content = (content[0] + (that_lead.end() if (that_lead := re.match(r"^that\s+", text[content[0]:content[1]])) else 0), content[1])
         if prev and coordinated and prev.content[0] < src[0] < prev.content[1]:
             # "X denied A, but Y said B": the previous content ends where this speaker begins
             cut = _strip(text, prev.content[0], src[0], chars=" ,;")
             cut = (cut[0], _drop_connector(text, *cut))
             out[-1] = replace(prev, content=cut)
-        out.append(_Found("indirect", content, src, (m.start(), m.end()), desc))
+        kind = "direct" if text[content[0]] in _QUOTE_OPEN and _quote_covers(text, content) else "indirect"
+        out.append(_Found(kind, content, src, (m.start(), m.end()), desc))
     return [f for f in out if f.content[1] > f.content[0]]
+
+
+def _quote_covers(text: str, span: tuple[int, int]) -> bool:
+    """Whether the quotation opening at ``span[0]`` runs (nearly) to the span's end."""
+    close = min((i for i in (text.find(c, span[0] + 1, span[1] + 1) for c in _QUOTE_CLOSE) if i >= 0), default=span[1])
+    return close >= span[1] - 2
 
 
 def _after_subject(text: str, s_start: int, pos: int) -> bool:
     """Whether the word before ``pos`` can end a subject (a name, a pronoun, a plural noun)."""
-    m = re.search(r"([\w’'.)-]+)\s+$", text[s_start:pos])
+    m = re.search(r"([\w’'.)-]+)(,?)\s+$", text[s_start:pos])
     if not m:
         return False
     w = m.group(1)
+    if m.group(2):  # "Joe Bateman, who traveled from Illinois, says": an apposition just closed
+        return True
     if w.lower() in {"a", "an", "the", "of", "in", "on", "its", "his", "her", "their", "our", "this", "that",
                      "these", "those", "to", "for", "with", "by", "from", "and", "or", "as"}:
         return False
-    return w[:1].isupper() or w.lower() in _PRONOUNS or w.lower() in {"they", "officials", "sources", "authorities"} \
-        or w.lower().endswith("ly")
+    return w[:1].isupper() or w.lower() in _PRONOUNS or w.lower() in {"who", "which"} or w.lower().endswith("ly") \
+        or bool(_SPEAKER_NOUNS.fullmatch(w)) or (w.endswith("s") and not w.endswith("ss") and len(w) > 3)
 
 
 def _inverted(text: str, s_start: int, body_end: int, m: re.Match[str]) -> _Found | None:
@@ -359,7 +423,8 @@ def _looks_like_speaker(np: str) -> bool:
 
 def _trim_subject(text: str, a: int, b: int) -> tuple[int, int]:
     """Drop adverbs and auxiliaries between a subject and its verb ("Hajiyev later said")."""
-    a, b = _strip(text, a, b, chars=" ,")
+    a = _strip(text, a, b, chars=" ,")[0]
+    b = _strip(text, a, b)[1]
     while True:
         m = re.search(r"\s+(\w+)$", text[a:b])
         if not m or not (m.group(1).lower() in _ADVERBS or m.group(1).lower().endswith("ly") and m.group(1)[:1].islower()):
@@ -388,6 +453,9 @@ def _subject(
     if tail is None:
         return None
     span, cut = tail
+    rel = re.search(r"\b(?:who|which)$", text[span[0]:span[1]])
+    if rel and rel.start() > 0:  # "business leaders who say ...": the relative pronoun is the mention
+        return (span[0] + rel.start(), span[1]), None, cut
     if not _looks_like_speaker(text[span[0]:span[1]]) or len(text[span[0]:span[1]].split()) > 14:
         return None
     if desc is not None:
@@ -481,6 +549,13 @@ def _resolve_speaker(text: str, mention: str | None, pos: int, named: list[tuple
         return None
     m = mention.strip().strip(",")
     low = m.lower()
+    if low in {"who", "which"}:  # the noun phrase the relative clause hangs on
+        ante = re.search(r"((?:[\w’'.-]+\s+){0,5}?[\w’'.-]+),?\s*$", text[max(0, pos - 80):pos])
+        words = ante.group(1).split() if ante else []
+        while words and (words[0].lower() in {"and", "or", "of", "from", "by", "with", "to", "for", "in", "on", "at"}
+                         or re.match(r"^[a-z]+(?:ed|s)$", words[0]) and len(words) > 2):
+            words = words[1:]
+        return _strip_article(" ".join(words)) if words else m
     if low in _PERSONAL:
         return next((s for s, person in reversed(named) if person), m)
     if low in {"they", "it", "we"}:
