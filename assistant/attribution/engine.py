@@ -63,16 +63,30 @@ _QUOTE_OPEN = "\"“«„"
 _QUOTE_CLOSE = "\"”»“"
 _MIN_QUOTE_WORDS = 4  # shorter quoted bits ("massive attack") are scare quotes inside other speech
 _WORD = re.compile(r"[\w’'.-]+")
-_CUE_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted(CUE_WORDS, key=len, reverse=True)) + r")(?![\w-])", re.I)
+_CUE_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted((w.replace(" ", r"\s+") for w in CUE_WORDS), key=len, reverse=True))
+                     + r")(?![\w-])", re.I)
+# A clause with its "that" left out: "they learned their candidate had won", "suggest it would"
+_ZERO_THAT = re.compile(
+    r"^\s+(?:(?:he|she|it|they|we|I|you|there)\s+(?!to\b)\w+|"
+    r"(?:the|a|an|his|her|its|their|our|this|these|those|[A-Z][\w’'.-]*)(?:\s+[\w’'.-]+){0,4}?\s+"
+    r"(?:is|are|was|were|will|would|could|can|should|has|had|have|must|may|might|did|does|do|won't|wouldn't|isn't|wasn't)\b)")
 _ACCORDING = re.compile(r"\baccording to\s+", re.I)
 _BOUNDARY = re.compile(r"(?:,\s+(?:but|and|while|whereas|as|with)\s+|;\s+|\s+but\s+|,\s+|\s+(?:while|whereas)\s+)", re.I)
 _AND = re.compile(r"\s+and\s+", re.I)
 _THAT_AFTER = re.compile(
-    r"^((?:\s+(?:on|in|at|to|during|earlier|later|last|this|late|early|via|through|over|after|before|from)\b[^,;\"“”]{0,60}?)?"
+    r"^((?:\s+(?:on|in|at|to|during|earlier|later|last|this|late|early|via|through|over|after|before|from|\w+day|instead|again|also|repeatedly)\b[^;\"“”]{0,60}?)?"
     r",?\s+that)\b",
     re.I,
 )
 _ADDRESSEE_THAT = re.compile(r"^(\s+(?:[\w.’'-]+\s+){1,5}?that)\b")
+# "told reporters he ...", "told CNN the ...": the addressee is not part of what was said
+_ADDRESSEE_NP = re.compile(
+    r"^\s+(?:him|her|them|us|me|you|reporters|journalists|supporters|voters|the\s+(?:crowd|audience|AP|BBC|paper|newspaper)|"
+    r"(?:the\s+)?[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3})"
+    r"(?:\s+(?:on|in)\s+\w+day)?[\s,:]+(?=(?:he|she|they|it|we|I|there|the|a|his|her|their|its|this)\b)")
+# Where a content runs on into the outlet's own clause: ", but ...", "; ...", " – ..."
+_CONTENT_CUT = re.compile(r"(?:,\s+(?:but|while|whereas|although|though)\s+|;\s+|\s+[–—]\s+|,?\s+in\s+(?:a|an|his|her|its|their)\s+"
+                          r"(?:statement|interview|tweet|speech|release|post|letter|e-?mail|video|op-ed|memo)\b)")
 _COORD_VERB = re.compile(r"(?:,\s*|\s+)(?:and|but)\s+(?:(?:also|then|later|again|even|\w+ly)\s+)?")
 _ADVERBIAL_ONLY = re.compile(
     r"^(?:(?:in|on|at|during|to|via|through|after|before|from|while|last|this|earlier|late|early|when|as|outside|inside)"
@@ -132,7 +146,8 @@ def _find_all(text: str, sentences: list[tuple[int, int]]) -> list[_Found]:
     found: list[_Found] = []
     for q in quotes:
         f = _direct(text, q, sentences)
-        if f is None and found and found[-1].kind == "direct" and _continues(text, found[-1], q):
+        same_cue = f is not None and found and f.cue is not None and f.cue == found[-1].cue
+        if (f is None or same_cue) and found and found[-1].kind == "direct" and _continues(text, found[-1], q):
             # '"A," she said, "B."' and '"A," she said. "B."': one quotation, one attribution
             found[-1] = replace(found[-1], content=(found[-1].content[0], _strip(text, q[0] + 1, q[1], chars=" ,.\"”")[1]))
         elif f:
@@ -151,7 +166,7 @@ def _continues(text: str, prev: _Found, q: tuple[int, int]) -> bool:
     if "\n" in gap or q[0] <= prev.content[1]:
         return False
     if prev.cue and prev.content[1] <= prev.cue[0] < q[0]:
-        return len(gap) < 160 and not re.search(r"[\"“”]\s*\w", gap[3:])  # only the cue sentence between
+        return len(gap) < 300 and not re.search(r"[\"“”]\s*\w", gap[3:])  # only the cue sentence between
     return not gap.strip(" ,.\"”“")
 
 
@@ -266,7 +281,7 @@ def _indirect(
         if content[1] > content[0]:
             out.append(_Found("indirect", content, (src_start, src_end), cue))
     for m in _CUE_RE.finditer(text, s_start, s_end):
-        word = m.group(1).lower()
+        word = re.sub(r"\s+", " ", m.group(1).lower())
         if _inside(m.start(), taken) or (m.start(), m.end()) in cues_taken \
                 or any(f.source and _inside(m.start(), [f.source]) for f in out):
             continue
@@ -281,12 +296,16 @@ def _indirect(
         before_word = re.search(r"([\w’']+)\s+(?:(?:not|also|being)\s+)?$", text[s_start:m.start()])
         if before_word and before_word.group(1).lower() in _BE and word.endswith(("ed", "en", "wn", "ld", "id", "ht", "nd")):
             continue  # passive: "was told", "is expected to", "are said to be"
-        if word in THAT_ONLY_WORDS and not (that or quote_next or wh_next or (to_next and "to" in comps)):
+        zero_that = _ZERO_THAT.match(after)
+        if word in THAT_ONLY_WORDS and not (that or quote_next or wh_next or zero_that or (to_next and "to" in comps)):
             continue
         if word in NOUN_LIKE and lemma_of(word) not in _NEVER_NOUN and not (that or _after_subject(text, s_start, m.start())):
             continue  # "a proxy state", "the reports"
         if to_next and "to" not in comps and not that:
             continue  # "said to be"
+        if re.match(r"^\s+(?:(?:the\s+)?(?:responsibility|credit|victory|control|lives?|asylum|entry|access|bail|"
+                    r"seats?|title|nomination|ownership|damages|a\s+(?:win|victory|seat)))\b", after):
+            continue  # "claimed responsibility", "denied entry": acts
         if re.match(r"^\s+(?:by|as|in\s+(?:the|a)\s+(?:past|end))\b", after) and not that:
             continue  # "reported by", "described as"
         if re.match(r"^\s+(?:for|on|of)\b", after) and lemma_of(word) not in {"call", "ask", "accuse", "blame", "criticize", "criticise", "praise", "thank", "apologize", "apologise", "vote", "comment", "insist", "speculate"} and not that:
@@ -313,10 +332,13 @@ def _indirect(
         src, desc, coordinated = subject
         if that:
             c_start = m.end() + that.end() - 4  # the complementizer belongs to the content
+        elif lemma_of(word) in _ADDRESSEE and (addressee := _ADDRESSEE_NP.match(after)):
+            c_start = m.end() + addressee.end()
         else:
             lead = _LEAD_ADVERBIAL.match(after)
             c_start = m.end() + (lead.end() if lead else 0)
-        content = _strip(text, c_start, body_end, chars=" ,:")
+        cut = next((c for c in _CONTENT_CUT.finditer(text, c_start, body_end) if text[c_start:c.start()].strip(" ,:") and not _in_quotes(text[c_start:c.start()], c.start() - c_start)), None)
+        content = _strip(text, c_start, cut.start() if cut else body_end, chars=" ,:")
         if content[1] <= content[0]:
             inv = _inverted(text, s_start, body_end, m)
             if inv:
@@ -551,10 +573,13 @@ def _resolve_speaker(text: str, mention: str | None, pos: int, named: list[tuple
     low = m.lower()
     if low in {"who", "which"}:  # the noun phrase the relative clause hangs on
         ante = re.search(r"((?:[\w’'.-]+\s+){0,5}?[\w’'.-]+),?\s*$", text[max(0, pos - 80):pos])
-        words = ante.group(1).split() if ante else []
-        while words and (words[0].lower() in {"and", "or", "of", "from", "by", "with", "to", "for", "in", "on", "at"}
-                         or re.match(r"^[a-z]+(?:ed|s)$", words[0]) and len(words) > 2):
-            words = words[1:]
+        words: list[str] = []
+        for w in reversed(ante.group(1).split() if ante else []):
+            # walk back to the preposition or verb the noun phrase hangs on
+            if w.lower() in {"and", "or", "from", "by", "with", "to", "for", "in", "on", "at", "among", "including"} \
+                    or (re.fullmatch(r"[a-z]+ed", w) and words):
+                break
+            words.insert(0, w)
         return _strip_article(" ".join(words)) if words else m
     if low in _PERSONAL:
         return next((s for s, person in reversed(named) if person), m)

@@ -23,6 +23,8 @@ underscore recount tout oppose support favor favour want plan+ intend seek refus
 fault scold chide rebuke berate decry lambast lambaste ridicule label brand dub insult accuse apologize
 apologise promise forecast post+ mention discuss tease vow insinuate concur
 """.split()
+# Two-word cues, inflected on their verb.
+PHRASAL = "point_out point_to fire_back shoot_back weigh_in speak_about speak_of talk_about refer+_to push_back lash_out hit_back sound_off".split()
 # Verbs of thinking and perceiving: a cue only before "that", a wh-clause or a quote
 # ("declared a state of war" is an act; "found the body" is not speech).
 THAT_ONLY = """
@@ -46,7 +48,8 @@ _IRREGULAR = {
     "read": ("reads", "read", "reading"), "feel": ("feels", "felt", "feeling"), "mean": ("means", "meant", "meaning"),
     "understand": ("understands", "understood", "understanding"), "seek": ("seeks", "sought", "seeking"),
     "forecast": ("forecasts", "forecast", "forecasting"), "learn": ("learns", "learned", "learnt", "learning"),
-    "show": ("shows", "showed", "showing", "shown"), "prove": ("proves", "proved", "proving", "proven"),
+    "show": ("shows", "showed", "showing", "shown"), "shoot": ("shoots", "shot", "shooting"),
+    "speak": ("speaks", "spoke", "speaking", "spoken"), "hit": ("hits", "hit", "hitting"), "prove": ("proves", "proved", "proving", "proven"),
 }
 
 
@@ -78,12 +81,18 @@ for _entry in SPEECH + THAT_ONLY:
     for _form in _forms:
         _LEMMA.setdefault(_form, _lemma)
 
-_SPEECH_LEMMAS = {e.rstrip("+") for e in SPEECH}
+for _entry in PHRASAL:
+    _verb, _particle = _entry.split("_")
+    _lemma, _forms = _inflect(_verb)
+    for _form in _forms:
+        _LEMMA.setdefault(f"{_form} {_particle}", f"{_lemma} {_particle}")
+
+_SPEECH_LEMMAS = {e.rstrip("+") for e in SPEECH} | {e.replace("+", "").replace("_", " ") for e in PHRASAL}
 CUE_WORDS = frozenset(_LEMMA)
 THAT_ONLY_WORDS = frozenset(f for f, lem in _LEMMA.items() if lem not in _SPEECH_LEMMAS)
 # Base and third-person forms double as nouns ("a proxy state", "the reports", "calls for"):
 # such a form is a cue only right after a subject or before "that".
-NOUN_LIKE = frozenset(f for f, lem in _LEMMA.items() if f in (lem, _inflect(lem)[1][1])) | {"thought", "found", "warning", "writing", "stating"}
+NOUN_LIKE = frozenset(f for f, lem in _LEMMA.items() if " " not in f and f in (lem, _inflect(lem)[1][1])) | {"thought", "found", "warning", "writing", "stating"}
 
 
 def lemma_of(word: str) -> str:

@@ -32,7 +32,7 @@ from ..settings import Settings
 from .chunker import chunk_article
 from .loader import iter_corpus
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 def prepare(article: Article, settings: Settings, registry: PartyRegistry) -> list[Chunk]:

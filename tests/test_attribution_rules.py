@@ -1,0 +1,70 @@
+"""Attribution patterns beyond the seed article: each case is one construction of news English."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.attribution.engine import attribute_text
+from assistant.attribution.lexicon import CUE_WORDS, lemma_of
+
+
+def _said(text: str) -> list[tuple[str, str | None, str | None, str]]:
+    return [(a.kind, a.speaker, a.cue.text if a.cue else None, a.content.text)
+            for a in attribute_text(text) if a.kind != "unattributed"]
+
+
+def test_quote_split_around_its_cue_is_one_attribution():
+    got = _said('"We will not retreat," she said, "and we will rebuild every house."')
+    assert len(got) == 1
+    kind, speaker, cue, content = got[0]
+    assert (kind, speaker, cue) == ("direct", "she", "said")
+    assert content.startswith("We will not retreat") and content.endswith("rebuild every house")
+
+
+def test_relative_clause_speaker_resolves_to_its_noun_phrase():
+    got = attribute_text("Protesters gathered with local leaders who say the law unfairly targets farmers.")
+    a = next(a for a in got if a.kind == "indirect")
+    assert a.source.text == "who" and a.speaker == "local leaders"
+    assert a.content.text == "the law unfairly targets farmers"
+
+
+def test_apposition_with_relative_clause_keeps_the_name():
+    got = attribute_text("Joe Bateman, who traveled from Illinois to help, says the campaign has momentum.")
+    a = next(a for a in got if a.kind == "indirect")
+    assert a.speaker == "Joe Bateman" and a.speaker_description.startswith("who traveled")
+
+
+def test_addressee_is_not_content():
+    assert _said("The minister told reporters he would resign.")[0][3] == "he would resign"
+    assert _said("Smith told Fox News on Sunday that the talks had failed.")[0][3] == "that the talks had failed"
+
+
+def test_cue_followed_only_by_its_setting_takes_the_content_before():
+    got = _said("The ceasefire will hold, the commander said in a video message.")
+    assert got == [("indirect", "commander", "said", "The ceasefire will hold")]
+
+
+def test_acts_are_not_speech():
+    assert _said("Azerbaijan's parliament declared a state of war.") == []
+    assert _said("The rebels claimed responsibility for the attack.") == []
+    assert _said("He is said to be in Moscow.") == []
+
+
+def test_intentions_and_zero_that_clauses():
+    assert _said("Mr. Cruz pledged to oppose legal status.")[0][1:3] == ("Mr. Cruz", "pledged")
+    assert _said("Officials believe the dam was hit by a missile.")[0][3] == "the dam was hit by a missile"
+
+
+def test_phrasal_cues_and_lexicon():
+    assert _said("Rubio fired back at Christie over the state's credit rating.")[0][2] == "fired back"
+    assert {"pointed out", "warned", "denying"} <= CUE_WORDS
+    assert lemma_of("pointed out") == "point out" and lemma_of("denied") == "deny"
+
+
+@pytest.mark.parametrize("label", ["UPDATE: the polls have closed in Iowa.", "WASHINGTON: the Senate voted today."])
+def test_labels_are_not_speakers(label):
+    assert _said(label) == []
+
+
+def test_colon_lead_names_the_speaker():
+    got = _said("Graham: Trump's rhetoric is destroying the party's chances.")
+    assert got[0][1:3] == ("Graham", ":")
