@@ -117,6 +117,64 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """What a search may return: chunks where one of ``parties`` speaks, from one of ``outlets``
+    or ``articles``, published between ``since`` and ``until`` (ISO dates, both included).
+    Empty means no restriction."""
+
+    parties: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    articles: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.parties or self.outlets or self.articles or self.since or self.until)
+
+    @classmethod
+    def build(cls, parties=(), outlets=(), articles=(), since: str | None = None, until: str | None = None) -> "Filters":
+        """Checked filters: dates must be ISO (2020-10-04) and ``since`` not after ``until``."""
+        from datetime import date
+
+        from .errors import QuestionError
+
+        for name, value in (("since", since), ("until", until)):
+            if value is not None:
+                try:
+                    date.fromisoformat(str(value)[:10])
+                except ValueError:
+                    raise QuestionError(f"filter {name}={value!r} is not a date; write it as YYYY-MM-DD") from None
+        if since and until and day_number(since) > day_number(until):
+            raise QuestionError(f"filter since={since} is after until={until}; swap them")
+        return cls(tuple(parties), tuple(outlets), tuple(articles), since and str(since)[:10], until and str(until)[:10])
+
+    def allows(self, meta: dict) -> bool:
+        """Whether a chunk with Chroma-style metadata ``meta`` passes (the lexical index's check)."""
+        if self.articles and meta.get("article_id") not in self.articles:
+            return False
+        if self.outlets and meta.get("source") not in self.outlets:
+            return False
+        if self.parties and not any(meta.get(party_key(p)) for p in self.parties):
+            return False
+        day = meta.get("published_day")
+        if self.since and (day is None or day < day_number(self.since)):
+            return False
+        if self.until and (day is None or day > day_number(self.until)):
+            return False
+        return True
+
+
+def party_key(party: str) -> str:
+    """The metadata flag a chunk carries when ``party`` speaks in it."""
+    return f"party:{party}"
+
+
+def day_number(iso: str) -> int:
+    """'2020-10-04' -> 20201004: Chroma compares only numbers with $gte/$lte."""
+    return int(iso[:10].replace("-", ""))
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with what the answer needs to cite it."""
 

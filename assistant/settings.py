@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     chunk_size: int = Field(800, ge=50, le=20000, description="Target chunk length in characters.")
     chunk_overlap: int = Field(0, ge=0, le=5, description="Sentences repeated between neighbouring chunks.")
     batch_size: int = Field(256, ge=1, le=5461, description="Chunks per embedding and Chroma add batch.")
+    reranker_model: str | None = Field(
+        None, description="A cross-encoder (sentence-transformers name or folder) to re-rank passages; off when unset."
+    )
+    candidates: int = Field(50, ge=1, le=1000, description="Candidates each of dense and BM25 search hand to fusion.")
+    mmr_lambda: float = Field(0.75, ge=0.0, le=1.0, description="Relevance against diversity when picking passages (1 = relevance only).")
     top_k: int = Field(5, ge=1, le=100, description="Passages retrieved per question.")
     max_claims: int = Field(6, ge=1, le=50, description="Most claims in an extractive answer.")
     min_answer_score: float = Field(

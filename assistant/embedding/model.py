@@ -123,14 +123,20 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
 def _load_named(name: str, cache_dir: Path):
     from sentence_transformers import SentenceTransformer
 
+    return load_hub_model(SentenceTransformer, name, cache_dir, _SETTING)
+
+
+def load_hub_model(factory: Any, name: str, cache_dir: Path, setting: str) -> Any:
+    """``factory(name)`` (a SentenceTransformer or CrossEncoder class) from a local folder, the
+    local cache, or the hub; a ``ModelUnavailableError`` naming ``setting`` when none can be had."""
     if Path(name).expanduser().exists():
         try:
-            return SentenceTransformer(str(Path(name).expanduser()), device="cpu", local_files_only=True)
+            return factory(str(Path(name).expanduser()), device="cpu", local_files_only=True)
         except Exception as exc:
-            raise ModelUnavailableError(f"{_SETTING}={name}: cannot load the model folder ({exc}); point it at a sentence-transformers model folder") from None
+            raise ModelUnavailableError(f"{setting}={name}: cannot load the model folder ({exc}); point it at a sentence-transformers model folder") from None
     folder = str(cache_dir / "hf")
     try:  # already downloaded: no network needed
-        return SentenceTransformer(name, device="cpu", cache_folder=folder, local_files_only=True)
+        return factory(name, device="cpu", cache_folder=folder, local_files_only=True)
     except Exception:
         pass
     offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}
@@ -138,13 +144,13 @@ def _load_named(name: str, cache_dir: Path):
     if offline or not _hub_reachable():
         why = "HF_HUB_OFFLINE is set" if offline else "the Hugging Face hub cannot be reached"
         raise ModelUnavailableError(
-            f"{_SETTING}={name}: model not in the local cache and {why}. Download it on a connected machine into "
-            f"{folder} (or give a local model folder), or unset {_SETTING} to use the built-in offline model."
+            f"{setting}={name}: model not in the local cache and {why}. Download it on a connected machine into "
+            f"{folder} (or give a local model folder), or unset {setting}."
         )
     try:
-        return SentenceTransformer(name, device="cpu", cache_folder=folder)
+        return factory(name, device="cpu", cache_folder=folder)
     except Exception as exc:
-        raise ModelUnavailableError(f"{_SETTING}={name}: cannot download the model ({exc}); check the name or unset {_SETTING}") from None
+        raise ModelUnavailableError(f"{setting}={name}: cannot download the model ({exc}); check the name or unset {setting}") from None
 
 
 def _dimension(model: Any) -> int:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import IndexUnavailableError
-from ..schema import Article, Chunk, Passage
+from ..schema import Article, Chunk, Filters, Passage, day_number, party_key
 from ..settings import Settings
 
 STORE_VERSION = "1"
@@ -61,6 +61,7 @@ class ChunkStore:
         self.client = client
         self.name = name
         self.where = where
+        self.dimension = dimension
         self.reset_reason: str | None = None
         meta = {"embedding_model": embedding_model, "dimension": dimension, "store_version": STORE_VERSION}
         self.chunks = client.get_or_create_collection(
@@ -150,7 +151,7 @@ class ChunkStore:
             for chunk in chunks:
                 ids.append(chunk.id)
                 docs.append(chunk.text)
-                metas.append(_chunk_meta(article, chunk, fingerprint))
+                metas.append(chunk_metadata(article, chunk, fingerprint))
         for sl in self._batches(len(ids)):
             self.chunks.upsert(ids=ids[sl], embeddings=vectors[sl], documents=docs[sl], metadatas=metas[sl])
         m_ids = [a.id for a, _, _ in articles]
@@ -192,8 +193,58 @@ class ChunkStore:
             out.append(_passage(id_, doc, meta, 1.0 - float(dist)))
         return out
 
+    def get(self, ids: Sequence[str]) -> tuple[list[Passage], np.ndarray]:
+        """The chunks ``ids`` (in that order, missing ones dropped) and their embeddings."""
+        if not ids:
+            return [], np.zeros((0, self.dimension), dtype=np.float32)
+        res = self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        by_id = {i: (d, m, e) for i, d, m, e in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"])}
+        found = [i for i in ids if i in by_id]
+        passages = [_passage(i, by_id[i][0], by_id[i][1], 0.0) for i in found]
+        vectors = np.asarray([by_id[i][2] for i in found], dtype=np.float32).reshape(len(found), -1)
+        return passages, vectors
 
-def _chunk_meta(article: Article, chunk: Chunk, fingerprint: str) -> dict[str, Any]:
+    def iter_chunks(self, page: int = 2000) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """Every stored chunk as (id, text, metadata), a page at a time."""
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            offset += len(got["ids"])
+
+    def digest(self) -> str:
+        """One hash of what the index holds (every article's fingerprint): the lexical index's
+        check that it matches the dense one, also when another process wrote to a Chroma server."""
+        return manifest_digest(self.manifest())
+
+
+def manifest_digest(manifest: dict[str, ManifestEntry]) -> str:
+    items = sorted((k, v.fingerprint) for k, v in manifest.items())
+    return hashlib.sha1(json.dumps(items).encode()).hexdigest()
+
+
+def where_of(filters: Filters | None) -> dict[str, Any] | None:
+    """``filters`` as a Chroma ``where`` clause."""
+    if not filters:
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.articles:
+        clauses.append({"article_id": {"$in": list(filters.articles)}})
+    if filters.outlets:
+        clauses.append({"source": {"$in": list(filters.outlets)}})
+    if filters.parties:
+        flags = [{party_key(p): True} for p in filters.parties]
+        clauses.append(flags[0] if len(flags) == 1 else {"$or": flags})
+    if filters.since:
+        clauses.append({"published_day": {"$gte": day_number(filters.since)}})
+    if filters.until:
+        clauses.append({"published_day": {"$lte": day_number(filters.until)}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def chunk_metadata(article: Article, chunk: Chunk, fingerprint: str) -> dict[str, Any]:
     meta = {
         "article_id": article.id,
         "chunk_index": chunk.index,
@@ -205,7 +256,12 @@ def _chunk_meta(article: Article, chunk: Chunk, fingerprint: str) -> dict[str, A
         "url": article.url,
         "fingerprint": fingerprint,
         "sentences": chunk.sentences_json(),
+        "published_day": day_number(article.published) if article.published else None,
     }
+    # one flag per party that speaks in the chunk: Chroma filters on scalars only
+    for sentence in chunk.sentences:
+        for attribution in sentence.attributions:
+            meta[party_key(attribution.party)] = True
     return {k: v for k, v in meta.items() if v is not None}  # Chroma takes no None values
 
 

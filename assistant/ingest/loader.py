@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import json
 import os
 from collections.abc import Iterator
@@ -147,7 +148,17 @@ def _iso_date(value: Any) -> str | None:
         try:
             return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
         except ValueError:
+            pass
+    # "2022/06/12", "October 4, 2020", "Sun, 04 Oct 2020": unambiguous forms only; "04/10/2020"
+    # could be either day first or month first, so it stays unread (and the loader says so)
+    if re.match(r"^\d{4}[/.]\d{1,2}[/.]\d{1,2}\b", text) or re.search(r"[A-Za-z]{3,}", text):
+        from dateutil import parser
+
+        try:
+            return parser.parse(text, fuzzy=False).date().isoformat()
+        except (ValueError, OverflowError):
             return None
+    return None
 
 
 def _pick(meta: dict[str, Any], names: tuple[str, ...]) -> Any:

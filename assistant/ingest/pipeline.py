@@ -26,7 +26,9 @@ from pathlib import Path
 from ..attribution.engine import attribute_article
 from ..attribution.parties import PartyRegistry
 from ..embedding.model import Embedder
-from ..index.store import ChunkStore, fingerprint
+from ..index.lexical import LexicalIndex
+from ..index.store import ChunkStore, chunk_metadata, fingerprint, manifest_digest
+from ..text import terms
 from ..schema import Article, Chunk, IngestReport, LoadIssue
 from ..settings import Settings
 from .chunker import chunk_article
@@ -47,11 +49,14 @@ def embedding_text(article: Article, chunk: Chunk) -> str:
 
 
 def run_ingest(
-    settings: Settings, store: ChunkStore, embedder: Embedder, registry: PartyRegistry, progress: bool = False
+    settings: Settings, store: ChunkStore, embedder: Embedder, registry: PartyRegistry, progress: bool = False,
+    lexical: LexicalIndex | None = None,
 ) -> IngestReport:
     started = time.perf_counter()
     extra = f"{PIPELINE_VERSION}|{settings.chunk_size}|{settings.chunk_overlap}|{registry.fingerprint()}"
     manifest = store.manifest()
+    # the lexical index follows the dense one article by article while both held the same
+    in_step = lexical is not None and lexical.digest == manifest_digest(manifest)
     seen: set[str] = set()
     failed_paths: set[str] = set()
     issues: list[LoadIssue] = []
@@ -67,6 +72,12 @@ def run_ingest(
         vectors = embedder.encode(texts, batch_size=settings.batch_size)
         replacing = {a.id for a, _, _ in pending if a.id in manifest}
         store.write(pending, vectors, replacing)
+        if in_step:
+            lexical.replace(
+                {a.id for a, _, _ in pending},
+                [(c.id, terms(t), chunk_metadata(a, c, fp)) for (a, fp, chunks) in pending for c, t in
+                 zip(chunks, (embedding_text(a, c) for c in chunks))],
+            )
         counts["chunks"] += len(texts)
         pending, pending_chunks = [], 0
 
@@ -107,6 +118,14 @@ def run_ingest(
     gone = [aid for aid, entry in manifest.items() if aid not in seen and entry.path not in failed_paths]
     if gone:
         store.delete_articles(gone)
+        if in_step:
+            lexical.replace(gone, [])
+    if lexical is not None:
+        after = store.digest()
+        if not in_step:
+            rebuild_lexical(lexical, store)
+        if lexical.digest != after:
+            lexical.commit(after)
     return IngestReport(
         added=counts["added"],
         updated=counts["updated"],
@@ -116,3 +135,13 @@ def run_ingest(
         issues=tuple(issues),
         seconds=time.perf_counter() - started,
     )
+
+
+def rebuild_lexical(lexical: LexicalIndex, store: ChunkStore) -> None:
+    """Refill the lexical index from the chunks Chroma holds (no re-chunking, no embedding)."""
+    lexical.clear()
+    batch = []
+    for chunk_id, text, meta in store.iter_chunks():
+        title = meta.get("title")
+        batch.append((chunk_id, terms(f"{title}\n{text}" if title else text), meta))
+    lexical.replace((), batch)

@@ -1,0 +1,147 @@
+"""BM25 over the chunks (bm25s), persisted beside the dense index and kept in step with it.
+
+The chunks' terms and filter metadata are stored on disk; an ingest removes and adds only the
+articles that changed, then re-fits BM25 (counting, no re-tokenising) and saves it. Queries load
+it once. A digest of the dense index's manifest tells whether the two match; when they do not
+(an index built before BM25 existed, another process writing to a Chroma server) the lexical
+index is rebuilt from the chunks stored in Chroma.
+
+Example:
+    >>> import tempfile
+    >>> lex = LexicalIndex(tempfile.mkdtemp())
+    >>> lex.replace({"a"}, [("a::0", ["ganja", "missil"], {"article_id": "a"})]); lex.commit("d1")
+    >>> [hit[0] for hit in lex.search(["missil"], k=3)]
+    ['a::0']
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..schema import Filters
+
+# Only what filters read: the rest of a chunk's metadata stays in Chroma.
+_KEEP = ("article_id", "source", "published_day")
+
+
+class LexicalIndex:
+    @classmethod
+    def for_settings(cls, settings: Any, name: str) -> "LexicalIndex":
+        """Beside the Chroma folder; for a Chroma server, a cached copy keyed by its address
+        (rebuilt from the server whenever it no longer matches)."""
+        if settings.chroma_url:
+            import re
+
+            server = re.sub(r"[^\w.-]+", "_", settings.chroma_url)
+            return cls(Path(settings.cache_dir).expanduser() / "bm25" / server / name)
+        return cls(Path(settings.index_dir).expanduser() / f"{name}-bm25")
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self._docs: dict[str, tuple[list[str], dict[str, Any]]] = {}
+        self._digest: str | None = None
+        self._bm25 = None
+        self._ids: list[str] = []
+        self._loaded = False
+
+    # ------------------------------------------------------------------ state on disk
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        docs = self.folder / "docs.json"
+        if not docs.exists():
+            return
+        try:
+            data = json.loads(docs.read_text(encoding="utf-8"))
+            self._docs = {k: (v[0], v[1]) for k, v in data["docs"].items()}
+            self._digest = data.get("digest")
+        except (OSError, ValueError, KeyError):
+            self._docs, self._digest = {}, None  # unreadable: the digest check rebuilds it
+
+    @property
+    def digest(self) -> str | None:
+        self._load()
+        return self._digest
+
+    def __len__(self) -> int:
+        self._load()
+        return len(self._docs)
+
+    def replace(self, article_ids: Iterable[str], chunks: Iterable[tuple[str, list[str], dict[str, Any]]]) -> None:
+        """Drop every chunk of ``article_ids``, then add ``chunks`` as (id, terms, metadata)."""
+        self._load()
+        gone = set(article_ids)
+        if gone:
+            self._docs = {k: v for k, v in self._docs.items() if v[1].get("article_id") not in gone}
+        for chunk_id, terms, meta in chunks:
+            keep = {k: meta[k] for k in _KEEP if meta.get(k) is not None}
+            keep.update({k: True for k, v in meta.items() if k.startswith("party:") and v})
+            self._docs[chunk_id] = (list(terms), keep)
+        self._bm25 = None
+
+    def clear(self) -> None:
+        self._load()
+        self._docs, self._bm25 = {}, None
+
+    def commit(self, digest: str) -> None:
+        """Re-fit BM25 and save both the terms and the fitted index."""
+        self._load()
+        self._digest = digest
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / "docs.json.tmp"
+        tmp.write_text(json.dumps({"digest": digest, "docs": self._docs}, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(self.folder / "docs.json")
+        self._fit()
+        if self._bm25 is not None:
+            self._bm25.save(str(self.folder / "bm25"), show_progress=False)
+        (self.folder / "ids.json").write_text(json.dumps(self._ids), encoding="utf-8")
+
+    def _fit(self) -> None:
+        import bm25s
+
+        self._ids = sorted(self._docs)
+        if not self._ids:
+            self._bm25 = None
+            return
+        # an empty document would give bm25s an empty row; a placeholder term keeps shapes right
+        corpus = [self._docs[i][0] or ["\u2400"] for i in self._ids]
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(corpus, show_progress=False)
+
+    def _ready(self):
+        self._load()
+        if self._bm25 is None and self._docs:
+            import bm25s
+
+            saved, ids = self.folder / "bm25", self.folder / "ids.json"
+            try:
+                loaded_ids = json.loads(ids.read_text(encoding="utf-8"))
+                if loaded_ids != sorted(self._docs):
+                    raise ValueError("stale")
+                self._bm25 = bm25s.BM25.load(str(saved), show_progress=False)
+                self._ids = loaded_ids
+            except (OSError, ValueError):
+                self._fit()
+        return self._bm25
+
+    # ------------------------------------------------------------------ search
+
+    def search(self, query_terms: list[str], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """The ``k`` best chunks for ``query_terms`` as (chunk id, BM25 score), score > 0 only."""
+        bm25 = self._ready()
+        if bm25 is None or not query_terms:
+            return []
+        mask = None
+        if filters:
+            mask = np.array([filters.allows(self._docs[i][1]) for i in self._ids], dtype=np.float32)
+            if not mask.any():
+                return []
+        n = min(k, len(self._ids))
+        docs, scores = bm25.retrieve([list(query_terms)], k=n, show_progress=False, weight_mask=mask)
+        return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
