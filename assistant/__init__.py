@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Assistant", "Answer", "Claim", "Source", "Settings", "AssistantError"]
+__all__ = ["Assistant", "Answer", "Claim", "Source", "Filters", "Settings", "AssistantError"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .core import Assistant
     from .errors import AssistantError
-    from .schema import Answer, Claim, Source
+    from .schema import Answer, Claim, Filters, Source
     from .settings import Settings
 
 
@@ -21,7 +21,7 @@ def __getattr__(name: str) -> Any:
         from .core import Assistant
 
         return Assistant
-    if name in {"Answer", "Claim", "Source"}:
+    if name in {"Answer", "Claim", "Source", "Filters"}:
         from . import schema
 
         return getattr(schema, name)

@@ -27,7 +27,7 @@ def _quiet_libraries() -> None:
     import os
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    for name in ("sentence_transformers", "chromadb", "httpx", "transformers"):
+    for name in ("sentence_transformers", "chromadb", "httpx", "transformers", "bm25s"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -84,8 +84,14 @@ def ingest(corpus: str | None, index_dir: str | None, chroma_url: str | None, st
 @click.option("-k", "k", type=click.IntRange(1, 100), help="Passages to retrieve [ASSISTANT_TOP_K, default 5].")
 @click.option("--history", "history_file", type=click.Path(dir_okay=False, exists=True),
               help="JSON file of earlier turns: [{\"question\": ..., \"answer\": ...}, ...].")
+@click.option("--party", "parties", multiple=True, help="Only passages and claims of this party id (repeatable).")
+@click.option("--outlet", "outlets", multiple=True, help="Only articles of this outlet, the `source` field (repeatable).")
+@click.option("--article", "articles", multiple=True, help="Only this article id (repeatable).")
+@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD).")
 def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: str | None, as_json: bool, k: int | None,
-        history_file: str | None) -> None:
+        history_file: str | None, parties: tuple[str, ...], outlets: tuple[str, ...], articles: tuple[str, ...],
+        since: str | None, until: str | None) -> None:
     """Answer QUESTION from the corpus (builds or refreshes the index first)."""
     from .errors import AssistantError
 
@@ -96,12 +102,15 @@ def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: st
         _fail(ValueError(f"{history_file}: not a JSON list of turns ({exc})"))
         return
     try:
+        from .schema import Filters
+
+        filters = Filters.build(parties, outlets, articles, since, until)
         bot = _assistant(corpus, index_dir, chroma_url)
         report = bot.ensure_index()
         if report:
             for issue in report.issues:
                 click.echo(str(issue), err=True)
-        answer = bot.ask(question, history=history, k=k)
+        answer = bot.ask(question, history=history, k=k, filters=filters or None)
     except AssistantError as exc:
         _fail(exc)
         return

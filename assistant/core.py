@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from .errors import QuestionError
-from .schema import Answer, IngestReport, Passage
+from .schema import Answer, Filters, IngestReport, Passage
 from .settings import Settings, load_settings
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -62,9 +62,18 @@ class Assistant:
 
     @cached_property
     def retriever(self):
-        from .retrieval.retriever import Retriever
+        from .retrieval.retriever import Retriever, load_reranker
 
-        return Retriever(self.store, self.embedder)
+        reranker = load_reranker(self.settings.reranker_model, self.settings.cache_dir) if self.settings.reranker_model else None
+        return Retriever(self.store, self.embedder, self.lexical, candidates=self.settings.candidates,
+                         mmr_lambda=self.settings.mmr_lambda, reranker=reranker)
+
+    @cached_property
+    def lexical(self):
+        from .index.lexical import LexicalIndex
+        from .index.store import collection_name
+
+        return LexicalIndex.for_settings(self.settings, collection_name(self.settings))
 
     @cached_property
     def chain(self):
@@ -79,7 +88,8 @@ class Assistant:
         from .ingest.pipeline import run_ingest
 
         with self._lock:
-            report = run_ingest(self.settings, self.store, self.embedder, self.registry, progress=progress)
+            report = run_ingest(self.settings, self.store, self.embedder, self.registry, progress=progress,
+                                lexical=self.lexical)
             self._fresh = True
             return report
 
@@ -109,12 +119,19 @@ class Assistant:
         """The standalone retrieval query for a question in a conversation."""
         from .retrieval.followup import contextualize
 
+        if self.llm is not None and history:
+            from .retrieval.condense import condense_with_llm, load_prompt
+
+            return condense_with_llm(self.llm, question, history, load_prompt("condense"))
         return contextualize(question, history)
 
-    def retrieve(self, query: str, k: int | None = None) -> list[Passage]:
-        return self.retriever.retrieve(query, k or self.settings.top_k)
+    def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        """The passages for ``query``: hybrid search, fused, diversified, within ``filters``."""
+        return self.retriever.retrieve(query, k or self.settings.top_k, filters)
 
-    def answer(self, question: str, passages: Sequence[Passage], query: str | None = None) -> Answer:
+    def answer(
+        self, question: str, passages: Sequence[Passage], query: str | None = None, filters: Filters | None = None
+    ) -> Answer:
         from .answer.extractive import answer_extractively
 
         return answer_extractively(
@@ -125,17 +142,21 @@ class Assistant:
             max_claims=self.settings.max_claims,
             min_score=self.settings.min_answer_score,
             retrieval_query=query,
+            parties=filters.parties if filters else (),
         )
 
-    def ask(self, question: str, history: Sequence[Any] | None = None, k: int | None = None) -> Answer:
-        """Answer ``question``; ``history`` holds earlier (question, answer) turns."""
+    def ask(
+        self, question: str, history: Sequence[Any] | None = None, k: int | None = None, filters: Filters | None = None
+    ) -> Answer:
+        """Answer ``question``; ``history`` holds earlier (question, answer) turns; ``filters``
+        keeps to some parties, outlets, articles or dates."""
         question = self.check_question(question)
         self.ensure_index()
-        return self.chain.invoke({"question": question, "history": list(history or []), "k": k})
+        return self.chain.invoke({"question": question, "history": list(history or []), "k": k, "filters": filters})
 
-    def as_retriever(self, k: int | None = None):
+    def as_retriever(self, k: int | None = None, filters: Filters | None = None):
         """This assistant's retrieval as a LangChain retriever."""
         from .retrieval.langchain import AssistantRetriever
 
         self.ensure_index()
-        return AssistantRetriever(assistant=self, k=k or self.settings.top_k)
+        return AssistantRetriever(assistant=self, k=k or self.settings.top_k, filters=filters)

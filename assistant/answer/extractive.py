@@ -78,13 +78,17 @@ def answer_extractively(
     max_claims: int = 6,
     min_score: float = 0.34,
     retrieval_query: str | None = None,
+    parties: Sequence[str] = (),
 ) -> Answer:
-    """Pick the answering sentences of ``passages`` and make them claims."""
+    """Pick the answering sentences of ``passages`` and make them claims (only ``parties``'
+    claims when given)."""
     q_terms = set(terms(retrieval_query or question))
     own_terms = set(terms(question))
     candidates: list[_Candidate] = []
     for rank, p in enumerate(passages):
         for s in p.chunk.sentences:
+            if parties and not any(a.party in parties for a in s.attributions):
+                continue
             text = _sentence_text(p, s)
             s_terms = set(terms(text))
             cov = len(q_terms & s_terms) / len(q_terms) if q_terms else 0.0
@@ -111,7 +115,7 @@ def answer_extractively(
         chosen.append(c)
     if not chosen:
         return Answer(question=question, answer=NOT_FOUND, found=False)
-    return _compose(question, chosen, registry, q_terms)
+    return _compose(question, chosen, registry, q_terms, parties)
 
 
 def party_name(registry: PartyRegistry, attribution: Attribution | None) -> str:
@@ -123,7 +127,9 @@ def party_name(registry: PartyRegistry, attribution: Attribution | None) -> str:
     return registry.resolve(attribution.speaker, attribution.speaker_description).party_name
 
 
-def _compose(question: str, chosen: list[_Candidate], registry: PartyRegistry, q_terms: set[str]) -> Answer:
+def _compose(
+    question: str, chosen: list[_Candidate], registry: PartyRegistry, q_terms: set[str], parties: Sequence[str] = ()
+) -> Answer:
     sources: dict[str, Source] = {}
     claims: list[Claim] = []
     for c in chosen:
@@ -141,6 +147,8 @@ def _compose(question: str, chosen: list[_Candidate], registry: PartyRegistry, q
             )
         n = sources[chunk.id].n
         pieces = _pieces(c.sentence, chunk.text, chunk.start)
+        if parties:
+            pieces = [pc for pc in pieces if (pc[1].party if pc[1] else OUTLET) in parties]
         if len(pieces) > 1:  # keep the pieces that speak to the question, or all of them
             relevant = [pc for pc in pieces if q_terms & set(terms(pc[0]))]
             pieces = relevant or pieces

@@ -3,7 +3,7 @@
 Written from general English grammar (Levin's verb classes of communication, cognition and
 attitude), not from any annotated corpus. Each lemma is inflected here so the lists stay short.
 
-    >>> "warned" in CUE_WORDS and "pointing" in CUE_WORDS
+    >>> "warned" in CUE_WORDS and "pointing out" in CUE_WORDS
     True
     >>> lemma_of("accused"), "to" in complements("vowed"), "to" in complements("said")
     ('accuse', True, False)

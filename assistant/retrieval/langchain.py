@@ -37,6 +37,7 @@ class AssistantRetriever(BaseRetriever):
 
     assistant: Any
     k: int = 5
+    filters: Any = None  # an assistant.schema.Filters
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [passage_document(p) for p in self.assistant.retrieve(query, k=self.k)]
+        return [passage_document(p) for p in self.assistant.retrieve(query, k=self.k, filters=self.filters)]

@@ -1,0 +1,172 @@
+"""Hybrid retrieval: BM25 kept with the index, fusion, diversity, filters, follow-ups, reranker errors."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.errors import ModelUnavailableError, QuestionError
+from assistant.index.lexical import LexicalIndex
+from assistant.retrieval.retriever import mmr, rrf
+from assistant.schema import Filters
+
+from .conftest import run_cli
+
+STEPANAKERT = """---
+title: Stepanakert shelled overnight, Karabakh officials say
+published: 2020-10-05
+source: Example Wire
+---
+Karabakh's emergency service said on Monday that shelling of Stepanakert killed two civilians overnight.
+
+Azerbaijan's Defense Ministry denied that its forces had targeted civilian areas in Stepanakert.
+
+"We are hitting only military targets," Azerbaijani presidential aide Hikmet Hajiyev told reporters.
+"""
+
+TRUCE = """---
+title: Humanitarian truce announced in Moscow
+published: 2020-10-10
+source: Other Daily
+---
+Russia's foreign minister Sergei Lavrov said on Saturday that Armenia and Azerbaijan had agreed to a humanitarian truce.
+
+The truce was meant to allow the exchange of prisoners and bodies.
+"""
+
+
+@pytest.fixture
+def three(corpus_dir: Path, make_assistant):
+    (corpus_dir / "stepanakert.md").write_text(STEPANAKERT, encoding="utf-8")
+    (corpus_dir / "truce.md").write_text(TRUCE, encoding="utf-8")
+    bot = make_assistant(corpus_dir)
+    bot.ingest()
+    return bot, corpus_dir
+
+
+def test_rrf_rewards_agreement_and_mmr_skips_duplicates():
+    fused = rrf([["a", "b", "c"], ["b", "c", "a"]])
+    assert max(fused, key=fused.get) == "b"
+    v = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    # the second passage repeats the first: diversity picks the third
+    assert mmr(np.array([1.0, 0.95, 0.6]), v, [set(), set(), set()], 2, 0.5) == [0, 2]
+
+
+def test_lexical_index_is_persisted_and_follows_the_corpus(three):
+    bot, corpus = three
+    lex = bot.lexical
+    assert lex.digest == bot.store.digest() and len(lex) == bot.store.count()
+    fresh = LexicalIndex(lex.folder)  # another process: reads from disk, no rebuild
+    hit = fresh.search(["lavrov"], k=3)[0][0]
+    assert bot.store.manifest()[hit.split("::")[0]].path.endswith("truce.md")
+    (corpus / "truce.md").unlink()
+    bot.ingest()
+    assert LexicalIndex(lex.folder).search(["lavrov"], k=3) == []
+    assert LexicalIndex(lex.folder).digest == bot.store.digest()
+
+
+def test_lexical_index_rebuilt_when_it_no_longer_matches(three):
+    bot, _ = three
+    import shutil
+
+    shutil.rmtree(bot.lexical.folder)
+    from assistant import Assistant
+
+    again = Assistant(settings=bot.settings)  # a new process finds the index without BM25
+    report = again.ingest()
+    assert report.chunks_written == 0  # nothing re-embedded
+    assert len(again.lexical) == again.store.count() and again.lexical.search(["stepanakert"], k=1)
+
+
+def test_filters_by_party_outlet_date_and_article(three):
+    bot, _ = three
+    by_party = bot.retrieve("civilians killed shelling", k=10, filters=Filters(parties=("karabakh",)))
+    assert by_party and all(any(a.party == "karabakh" for s in p.chunk.sentences for a in s.attributions) for p in by_party)
+    by_outlet = bot.retrieve("truce", k=10, filters=Filters(outlets=("Other Daily",)))
+    assert by_outlet and {p.source for p in by_outlet} == {"Other Daily"}
+    by_date = bot.retrieve("civilians", k=10, filters=Filters.build(since="2020-10-05", until="2020-10-06"))
+    assert by_date and {p.published for p in by_date} == {"2020-10-05"}
+    assert bot.retrieve("civilians", k=10, filters=Filters(articles=("5955795cbc8a8a5d",)))[0].chunk.article_id == "5955795cbc8a8a5d"
+    none = bot.ask("civilians", filters=Filters.build(since="2030-01-01"))
+    assert not none.found and not none.claims and not none.sources
+
+
+def test_party_filter_keeps_only_that_partys_claims(three):
+    bot, _ = three
+    answer = bot.ask("Were civilians targeted in Stepanakert?", filters=Filters(parties=("azerbaijan",)))
+    assert answer.found and {c.party for c in answer.claims} == {"azerbaijan"}
+
+
+def test_bad_filter_dates_name_the_option():
+    with pytest.raises(QuestionError, match="since"):
+        Filters.build(since="05/10/2020")
+    with pytest.raises(QuestionError, match="swap"):
+        Filters.build(since="2020-10-10", until="2020-10-01")
+
+
+def test_cli_filters(three, tmp_path):
+    bot, corpus = three
+    args = ["ask", "Who agreed to a truce?", "--corpus", str(corpus), "--index-dir", str(bot.settings.index_dir), "--json"]
+    out = run_cli(*args, "--outlet", "Other Daily")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["found"] and {s["title"] for s in data["sources"]} == {"Humanitarian truce announced in Moscow"}
+    bad = run_cli(*args, "--until", "yesterday")
+    assert bad.returncode == 2 and "until" in bad.stderr
+
+
+def test_diversity_shows_both_sides(three):
+    bot, _ = three
+    passages = bot.retrieve("Were civilians killed in Stepanakert and Ganja?", k=3)
+    parties = {a.party for p in passages for s in p.chunk.sentences for a in s.attributions}
+    assert {"azerbaijan", "karabakh"} <= parties
+
+
+def test_reranker_that_cannot_be_had_fails_fast_and_names_the_setting(three):
+    bot, _ = three
+    from assistant import Assistant
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        t = time.perf_counter()
+        with pytest.raises(ModelUnavailableError, match="ASSISTANT_RERANKER_MODEL"):
+            Assistant(settings=bot.settings, reranker_model="cross-encoder/ms-marco-MiniLM-L-6-v2").retriever
+        assert time.perf_counter() - t < 10
+    finally:
+        del os.environ["HF_HUB_OFFLINE"]
+
+
+def test_multi_turn_without_a_model_carries_names(three):
+    bot, _ = three
+    first = bot.ask("What did Hikmet Hajiyev say?")
+    assert first.found and any(c.speaker == "Hikmet Hajiyev" for c in first.claims)
+    second = bot.ask("What did he tell reporters?", history=[("What did Hikmet Hajiyev say?", first)])
+    assert any("military targets" in c.text for c in second.claims)
+    third = bot.ask("Who agreed to a truce?", history=[("What did Hikmet Hajiyev say?", first),
+                                                       ("What did he tell reporters?", second)])
+    assert any(c.speaker and "Lavrov" in c.speaker for c in third.claims)
+
+
+def test_multi_turn_with_a_model_condenses_with_the_prompt(three):
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from assistant import Assistant
+
+    bot, _ = three
+    llm = FakeListChatModel(responses=["What did Sergei Lavrov say about the humanitarian truce?"])
+    talk = Assistant(settings=bot.settings, llm=llm)
+    query = talk.condense("What did he say about it?", [("Who is Sergei Lavrov?", "Russia's foreign minister.")])
+    assert query == "What did Sergei Lavrov say about the humanitarian truce?"
+    llm2 = FakeListChatModel(responses=["What did Sergei Lavrov say about the humanitarian truce?"])
+    answer = Assistant(settings=bot.settings, llm=llm2).ask("What did he say about it?", history=[("Who is Sergei Lavrov?", "x")])
+    assert answer.found and any(c.speaker and "Lavrov" in c.speaker for c in answer.claims)
+
+
+def test_langchain_retriever_takes_filters(three):
+    bot, _ = three
+    docs = bot.as_retriever(k=5, filters=Filters(outlets=("Example Wire",))).invoke("civilians")
+    assert docs and all("stepanakert" in d.metadata["title"].lower() for d in docs)
