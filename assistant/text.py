@@ -35,6 +35,12 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
 
 
+def titled(title: str | None, text: str) -> str:
+    """A chunk as it is embedded, searched and re-ranked: its article's title on top, which gives
+    chunks deep in an article their topic."""
+    return f"{title}\n{text}" if title else text
+
+
 def terms(text: str) -> list[str]:
     stemmer, stop = _tools()
     words = [w.replace("'s", "").replace(".", "") for w in _TOKEN.findall(fold(text))]

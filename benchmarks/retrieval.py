@@ -31,7 +31,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant import Assistant  # noqa: E402
-from assistant.answer.extractive import answer_extractively  # noqa: E402
 from assistant.ingest.sentences import split_sentences  # noqa: E402
 from assistant.schema import Chunk, Passage, Sentence  # noqa: E402
 from assistant.text import terms  # noqa: E402
@@ -124,9 +123,7 @@ class Vanilla:
                               d.metadata["title"], 1.0 - s) for d, s in docs]
 
     def answer(self, q: str):
-        s = self.bot.settings
-        return answer_extractively(q, self.passages(q, s.top_k), self.bot.registry, self.bot.embedder,
-                                   max_claims=s.max_claims, min_score=s.min_answer_score)
+        return self.bot.answer(q, self.passages(q, self.bot.settings.top_k))
 
 
 def evaluate(system, questions: list[dict]) -> dict[str, float]:

@@ -139,9 +139,12 @@ class ChunkStore:
 
     # ------------------------------------------------------------------ writes
 
-    def write(self, articles: Sequence[tuple[Article, str, list[Chunk]]], vectors: np.ndarray, replacing: set[str]) -> None:
+    def write(
+        self, articles: Sequence[tuple[Article, str, list[Chunk]]], vectors: np.ndarray, replacing: set[str]
+    ) -> list[dict[str, Any]]:
         """Replace the chunks of ``articles`` (old ones of ``replacing`` ids removed first), then
-        record them in the manifest: a crash before the manifest write redoes them next time."""
+        record them in the manifest: a crash before the manifest write redoes them next time.
+        Returns each chunk's metadata, in order, for the lexical index."""
         if replacing:
             self.delete_chunks(sorted(replacing))
         ids: list[str] = []
@@ -158,6 +161,7 @@ class ChunkStore:
         m_meta = [{"fingerprint": fp, "path": a.path or "", "chunks": len(ch), "title": a.title} for a, fp, ch in articles]
         for sl in self._batches(len(m_ids)):
             self.manifest_col.upsert(ids=m_ids[sl], embeddings=[[0.0]] * len(m_ids[sl]), metadatas=m_meta[sl])
+        return metas
 
     def delete_chunks(self, article_ids: Sequence[str]) -> None:
         for sl in self._batches(len(article_ids)):
@@ -178,7 +182,8 @@ class ChunkStore:
     def article_count(self) -> int:
         return int(self.manifest_col.count())
 
-    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[Passage]:
+    def query_ids(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[str]:
+        """The ids of the ``n`` chunks nearest to ``vector``, nearest first (``get`` fetches them)."""
         total = self.count()
         if total == 0:
             return []
@@ -186,12 +191,9 @@ class ChunkStore:
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=min(n, total),
             where=where or None,
-            include=["documents", "metadatas", "distances"],
+            include=["distances"],
         )
-        out = []
-        for id_, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]):
-            out.append(_passage(id_, doc, meta, 1.0 - float(dist)))
-        return out
+        return list(res["ids"][0])
 
     def get(self, ids: Sequence[str]) -> tuple[list[Passage], np.ndarray]:
         """The chunks ``ids`` (in that order, missing ones dropped) and their embeddings."""

@@ -27,8 +27,8 @@ from ..attribution.engine import attribute_article
 from ..attribution.parties import PartyRegistry
 from ..embedding.model import Embedder
 from ..index.lexical import LexicalIndex
-from ..index.store import ChunkStore, chunk_metadata, fingerprint, manifest_digest
-from ..text import terms
+from ..index.store import ChunkStore, fingerprint, manifest_digest
+from ..text import terms, titled
 from ..schema import Article, Chunk, IngestReport, LoadIssue
 from ..settings import Settings
 from .chunker import chunk_article
@@ -44,8 +44,7 @@ def prepare(article: Article, settings: Settings, registry: PartyRegistry) -> li
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
-    # The title gives every chunk its article's topic, which chunks deep in an article lack.
-    return f"{article.title}\n{chunk.text}" if article.title else chunk.text
+    return titled(article.title, chunk.text)
 
 
 def run_ingest(
@@ -71,13 +70,10 @@ def run_ingest(
         texts = [embedding_text(a, c) for a, _, chunks in pending for c in chunks]
         vectors = embedder.encode(texts, batch_size=settings.batch_size)
         replacing = {a.id for a, _, _ in pending if a.id in manifest}
-        store.write(pending, vectors, replacing)
+        metas = store.write(pending, vectors, replacing)
         if in_step:
-            lexical.replace(
-                {a.id for a, _, _ in pending},
-                [(c.id, terms(t), chunk_metadata(a, c, fp)) for (a, fp, chunks) in pending for c, t in
-                 zip(chunks, (embedding_text(a, c) for c in chunks))],
-            )
+            ids = [c.id for _, _, chunks in pending for c in chunks]
+            lexical.replace({a.id for a, _, _ in pending}, zip(ids, map(terms, texts), metas))
         counts["chunks"] += len(texts)
         pending, pending_chunks = [], 0
 
@@ -142,6 +138,5 @@ def rebuild_lexical(lexical: LexicalIndex, store: ChunkStore) -> None:
     lexical.clear()
     batch = []
     for chunk_id, text, meta in store.iter_chunks():
-        title = meta.get("title")
-        batch.append((chunk_id, terms(f"{title}\n{text}" if title else text), meta))
+        batch.append((chunk_id, terms(titled(meta.get("title"), text)), meta))
     lexical.replace((), batch)

@@ -20,18 +20,11 @@ from ..embedding.model import Embedder
 from ..index.lexical import LexicalIndex
 from ..index.store import ChunkStore, where_of
 from ..schema import OUTLET, Filters, Passage
-from ..text import terms
+from ..text import terms, titled
 
 RRF_K = 60  # the constant of Cormack et al. (2009): damps the head of each ranking
 DENSE_W = 0.5  # the offline static model ranks worse than BM25 on news questions: half a vote
 PARTY_BONUS = 0.05  # MMR's nudge towards a passage that brings in a party not yet shown
-
-
-def coverage(query_terms: set[str], text: str) -> float:
-    """Share of the query's key terms that occur in ``text``."""
-    if not query_terms:
-        return 0.0
-    return len(query_terms & set(terms(text))) / len(query_terms)
 
 
 def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K) -> dict[str, float]:
@@ -73,7 +66,7 @@ class Retriever:
     def retrieve(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Passage]:
         n = max(self.candidates, k * 4)
         vector = self.embedder.encode([query])[0]
-        dense = [p.chunk.id for p in self.store.query(vector, n, where_of(filters))]
+        dense = self.store.query_ids(vector, n, where_of(filters))
         sparse = [cid for cid, _ in self.lexical.search(terms(query), n, filters)] if self.lexical else []
         fused = rrf([dense, sparse], [DENSE_W, 1.0])
         pool = sorted(fused, key=fused.__getitem__, reverse=True)[: max(k * 4, 20)]
@@ -82,7 +75,7 @@ class Retriever:
             return []
         scores = np.array([fused[p.chunk.id] for p in passages])
         if self.reranker is not None:
-            logits = self.reranker.predict([(query, f"{p.title}\n{p.chunk.text}") for p in passages])
+            logits = self.reranker.predict([(query, titled(p.title, p.chunk.text)) for p in passages])
             scores = 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
         relevance = (scores - scores.min()) / (np.ptp(scores) or 1.0)
         parties = [{a.party for s in p.chunk.sentences for a in s.attributions} - {OUTLET} for p in passages]
