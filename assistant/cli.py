@@ -16,10 +16,10 @@ def _fail(exc: Exception) -> None:
     sys.exit(2)
 
 
-def _assistant(corpus: str | None, index_dir: str | None, chroma_url: str | None = None):
+def _assistant(corpus: str | None, index_dir: str | None, chroma_url: str | None = None, llm: str | None = None):
     from .core import Assistant
 
-    return Assistant(corpus=corpus, index_dir=index_dir, chroma_url=chroma_url)
+    return Assistant(corpus=corpus, index_dir=index_dir, chroma_url=chroma_url, llm_name=llm)
 
 
 def _quiet_libraries() -> None:
@@ -89,9 +89,11 @@ def ingest(corpus: str | None, index_dir: str | None, chroma_url: str | None, st
 @click.option("--article", "articles", multiple=True, help="Only this article id (repeatable).")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD).")
+@click.option("--llm", help="A chat model as provider:model, e.g. ollama:llama3.1 [ASSISTANT_LLM; default: extractive].")
+@click.option("--stream", is_flag=True, help="Show the model's draft on stderr as it is written.")
 def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: str | None, as_json: bool, k: int | None,
         history_file: str | None, parties: tuple[str, ...], outlets: tuple[str, ...], articles: tuple[str, ...],
-        since: str | None, until: str | None) -> None:
+        since: str | None, until: str | None, llm: str | None, stream: bool) -> None:
     """Answer QUESTION from the corpus (builds or refreshes the index first)."""
     from .errors import AssistantError
 
@@ -105,18 +107,28 @@ def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: st
         from .schema import Filters
 
         filters = Filters.build(parties, outlets, articles, since, until)
-        bot = _assistant(corpus, index_dir, chroma_url)
+        bot = _assistant(corpus, index_dir, chroma_url, llm)
+        bot.llm  # a model that cannot be had fails here, before any work
         report = bot.ensure_index()
         if report:
             for issue in report.issues:
                 click.echo(str(issue), err=True)
-        answer = bot.ask(question, history=history, k=k, filters=filters or None)
+        answer = None
+        for event in bot.stream(question, history=history, k=k, filters=filters or None):
+            if event["event"] == "token" and stream:
+                click.echo(event["text"], nl=False, err=True)
+            elif event["event"] == "answer":
+                answer = event["answer"]
+        if stream and bot.llm is not None:
+            click.echo("", err=True)
     except AssistantError as exc:
         _fail(exc)
         return
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
+    if answer.notice:
+        click.echo(f"note: {answer.notice}\n")
     click.echo(answer.answer)
     if answer.sources:
         click.echo("\nSources:")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -28,15 +28,20 @@ class Assistant:
 
     ``corpus`` and ``index_dir`` (and any other :class:`~assistant.settings.Settings` field
     given as a keyword) override the environment; or pass a ready ``settings`` object.
+    ``llm`` is any LangChain chat model; without one, ``ASSISTANT_LLM`` names one, and without
+    that the answers are extractive.
     """
 
-    def __init__(self, corpus: Any = None, index_dir: Any = None, *, settings: Settings | None = None, llm: Any = None, **overrides: Any):
+    def __init__(self, corpus: Any = None, index_dir: Any = None, *, settings: Settings | None = None, llm: Any = None,
+                 llm_name: str | None = None, **overrides: Any):
+        if llm_name is not None:  # the setting ASSISTANT_LLM, named apart from the model object
+            overrides["llm"] = llm_name
         if settings is None:
             settings = load_settings(corpus=corpus, index_dir=index_dir, **overrides)
         elif corpus is not None or index_dir is not None or overrides:
             settings = settings.model_copy(update={k: v for k, v in dict(corpus=corpus, index_dir=index_dir, **overrides).items() if v is not None})
         self.settings = settings
-        self.llm = llm
+        self._llm = llm
         self._lock = threading.RLock()
         self._fresh = False
 
@@ -74,6 +79,15 @@ class Assistant:
         from .index.store import collection_name
 
         return LexicalIndex.for_settings(self.settings, collection_name(self.settings))
+
+    @property
+    def llm(self):
+        """The chat model answers are written with, or None (extractive answers)."""
+        if self._llm is None and self.settings.llm:
+            from .llm.model import load_chat_model
+
+            self._llm = load_chat_model(self.settings)
+        return self._llm
 
     @cached_property
     def chain(self):
@@ -120,9 +134,10 @@ class Assistant:
         from .retrieval.followup import contextualize
 
         if self.llm is not None and history:
-            from .retrieval.condense import condense_with_llm, load_prompt
+            from .prompts import load_prompt
+            from .retrieval.condense import condense_with_llm
 
-            return condense_with_llm(self.llm, question, history, load_prompt("condense"))
+            return condense_with_llm(self.llm, question, history, load_prompt("condense", self.settings.prompts_dir))
         return contextualize(question, history)
 
     def retrieve(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
@@ -132,6 +147,16 @@ class Assistant:
     def answer(
         self, question: str, passages: Sequence[Passage], query: str | None = None, filters: Filters | None = None
     ) -> Answer:
+        """The answer from ``passages``: the model's, checked, when one is configured; else extractive."""
+        if self.llm is None:
+            return self.extract(question, passages, query, filters)
+        *_, final = self._generate(question, passages, query, filters, stream=False)
+        return final
+
+    def extract(
+        self, question: str, passages: Sequence[Passage], query: str | None = None, filters: Filters | None = None
+    ) -> Answer:
+        """The extractive answer: the passages' own sentences that answer the question."""
         from .answer.extractive import answer_extractively
 
         return answer_extractively(
@@ -145,6 +170,21 @@ class Assistant:
             parties=filters.parties if filters else (),
         )
 
+    def _generate(self, question: str, passages: Sequence[Passage], query: str | None, filters: Filters | None,
+                  stream: bool) -> Iterator[str | Answer]:
+        from .answer.generative import answer_with_llm
+        from .prompts import load_prompt
+
+        folder = self.settings.prompts_dir
+        if filters and filters.parties:  # the model sees only what the reader asked for
+            passages = [p for p in passages if any(a.party in filters.parties for s in p.chunk.sentences for a in s.attributions)]
+        return answer_with_llm(
+            self.llm, question, passages, self.registry,
+            system=load_prompt("answer", folder), template=load_prompt("answer_input", folder),
+            timeout=self.settings.llm_timeout, min_support=self.settings.min_support,
+            fallback=lambda: self.extract(question, passages, query, filters), stream=stream,
+        )
+
     def ask(
         self, question: str, history: Sequence[Any] | None = None, k: int | None = None, filters: Filters | None = None
     ) -> Answer:
@@ -153,6 +193,24 @@ class Assistant:
         question = self.check_question(question)
         self.ensure_index()
         return self.chain.invoke({"question": question, "history": list(history or []), "k": k, "filters": filters})
+
+    def stream(
+        self, question: str, history: Sequence[Any] | None = None, k: int | None = None, filters: Filters | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """``ask`` as events: ``{"event": "token", "text": ...}`` while a model writes, then
+        ``{"event": "answer", "answer": Answer}`` with the checked claims and sources."""
+        question = self.check_question(question)
+        self.ensure_index()
+        query = self.condense(question, history)
+        passages = self.retrieve(query, k=k, filters=filters)
+        if self.llm is None:
+            yield {"event": "answer", "answer": self.extract(question, passages, query, filters)}
+            return
+        for item in self._generate(question, passages, query, filters, stream=True):
+            if isinstance(item, str):
+                yield {"event": "token", "text": item}
+            else:
+                yield {"event": "answer", "answer": item}
 
     def as_retriever(self, k: int | None = None, filters: Filters | None = None):
         """This assistant's retrieval as a LangChain retriever."""

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Kind = Literal["direct", "indirect", "unattributed"]
+Mode = Literal["extractive", "llm"]
 OUTLET = "outlet"
 
 
@@ -198,10 +199,15 @@ class Claim:
     cue: str | None
     kind: Kind
     sources: tuple[int, ...]
+    # how much of the claim's key terms its quote holds (1.0 for an extractive claim)
+    support: float = 1.0
+    # what code changed or doubted in a model's claim (a repaired citation, a corrected party)
+    flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["sources"] = list(self.sources)
+        d["flags"] = list(self.flags)
         return d
 
 
@@ -231,6 +237,8 @@ class Answer:
     found: bool
     claims: tuple[Claim, ...] = ()
     sources: tuple[Source, ...] = ()
+    mode: Mode = "extractive"  # who wrote the claims: the extractive answerer or a language model
+    notice: str | None = None  # what the reader must know: a model that failed, claims removed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -239,7 +247,20 @@ class Answer:
             "found": self.found,
             "claims": [c.to_dict() for c in self.claims],
             "sources": [s.to_dict() for s in self.sources],
+            "mode": self.mode,
+            "notice": self.notice,
         }
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A claim as a language model proposed it, before code checks it: its citations may not
+    exist, its quote may not be in the passage, its party is only the model's word."""
+
+    text: str
+    quote: str = ""
+    sources: tuple[int, ...] = ()
+    party: str | None = None
 
 
 @dataclass(frozen=True)

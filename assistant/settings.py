@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from .errors import SettingsError
 
 DEFAULT_EMBEDDING_MODEL = "wordllama-l2-supercat-256"
+BUNDLED_PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 
 
 def _default_cache_dir() -> Path:
@@ -55,6 +56,25 @@ class Settings(BaseSettings):
         0.34, ge=0.0, le=1.0, description="Least share of the question's key terms a sentence must hold to be an answer."
     )
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused with a clear message.")
+    llm: str | None = Field(
+        None, description="A chat model as provider:model (ollama:llama3.1, openai:gpt-4o-mini); unset = extractive answers."
+    )
+    llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible or Ollama server for ASSISTANT_LLM.")
+    llm_timeout: float = Field(60.0, gt=0, le=3600, description="Seconds a model answer may take before the extractive answer is used.")
+    min_support: float = Field(
+        0.5, ge=0.0, le=1.0, description="Least share of a model claim's key terms its quoted passage text must hold."
+    )
+    prompts_dir: Path = Field(BUNDLED_PROMPTS, description="Folder of the prompt files (answer.md, condense.md).")
+
+    @field_validator("llm")
+    @classmethod
+    def _check_llm(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        provider, _, model = value.partition(":")
+        if not provider or not model:
+            raise ValueError("must be provider:model, for example ollama:llama3.1 or openai:gpt-4o-mini")
+        return value
 
     @field_validator("chroma_url")
     @classmethod

@@ -45,6 +45,37 @@ def seed_assistant(tmp_path_factory):
     return bot
 
 
+CONTRACT_KEYS = {"question", "answer", "found", "claims", "sources", "mode", "notice"}
+CLAIM_KEYS = {"text", "quote", "party", "party_name", "speaker", "cue", "kind", "sources", "support", "flags"}
+SOURCE_KEYS = {"n", "article_id", "title", "passage", "start", "end", "url", "published"}
+
+
+def check_contract(d: dict, corpus: Path = CORPUS) -> None:
+    """The JSON contract of the README holds for an answer's ``to_dict()``."""
+    from assistant.ingest.loader import iter_corpus
+    from assistant.schema import Article
+
+    articles = {a.id: a for a in iter_corpus(corpus) if isinstance(a, Article)}
+    assert set(d) == CONTRACT_KEYS
+    numbers = {s["n"] for s in d["sources"]}
+    for s in d["sources"]:
+        assert set(s) == SOURCE_KEYS
+        assert articles[s["article_id"]].text[s["start"]:s["end"]] == s["passage"]
+    for c in d["claims"]:
+        assert set(c) == CLAIM_KEYS
+        assert c["kind"] in {"direct", "indirect", "unattributed"}
+        assert c["sources"] and set(c["sources"]) <= numbers
+        assert any(c["quote"] in s["passage"] for s in d["sources"] if s["n"] in c["sources"])
+        if d["mode"] == "extractive":
+            assert c["quote"] == c["text"]
+        else:
+            assert c["support"] >= 0.5
+        for n in c["sources"]:
+            assert f"[{n}]" in d["answer"]
+    if not d["found"]:
+        assert d["claims"] == [] and d["sources"] == []
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(

@@ -3,33 +3,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.ingest.loader import iter_corpus
-from assistant.schema import Article
-
-from .conftest import CORPUS, run_cli
-
-CONTRACT_KEYS = {"question", "answer", "found", "claims", "sources"}
-CLAIM_KEYS = {"text", "quote", "party", "party_name", "speaker", "cue", "kind", "sources"}
-SOURCE_KEYS = {"n", "article_id", "title", "passage", "start", "end", "url", "published"}
-
-
-def check_contract(d: dict) -> None:
-    articles = {a.id: a for a in iter_corpus(CORPUS) if isinstance(a, Article)}
-    assert set(d) == CONTRACT_KEYS
-    numbers = {s["n"] for s in d["sources"]}
-    for s in d["sources"]:
-        assert set(s) == SOURCE_KEYS
-        assert articles[s["article_id"]].text[s["start"]:s["end"]] == s["passage"]
-    for c in d["claims"]:
-        assert set(c) == CLAIM_KEYS
-        assert c["kind"] in {"direct", "indirect", "unattributed"}
-        assert c["sources"] and set(c["sources"]) <= numbers
-        assert any(c["quote"] in s["passage"] for s in d["sources"] if s["n"] in c["sources"])
-        assert c["quote"] == c["text"]  # extractive
-        for n in c["sources"]:
-            assert f"[{n}]" in d["answer"]
-    if not d["found"]:
-        assert d["claims"] == [] and d["sources"] == []
+from .conftest import CORPUS, check_contract, run_cli
 
 
 def test_done_when_cli_cites_the_foreign_ministry(tmp_path):

@@ -6,28 +6,19 @@ model, :func:`assistant.retrieval.followup.contextualize` carries the names inst
 Example:
     >>> from langchain_core.language_models.fake_chat_models import FakeListChatModel
     >>> llm = FakeListChatModel(responses=["What did Hikmet Hajiyev say about Ganja?"])
+    >>> from assistant.prompts import load_prompt
     >>> condense_with_llm(llm, "What did he say?", [("Who is Hikmet Hajiyev?", "An aide.")], load_prompt("condense"))
     'What did Hikmet Hajiyev say about Ganja?'
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from ..errors import SettingsError
+from ..prompts import fill
 from .followup import turn_parts
 
-PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 _MAX_QUERY = 500  # a model that rambles does not get to flood retrieval
-
-
-def load_prompt(name: str, folder: Path | None = None) -> str:
-    path = (folder or PROMPTS) / f"{name}.md"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SettingsError(f"{path}: cannot read the prompt ({exc.strerror}); restore it from the repository") from None
 
 
 def _answer_text(answer: Any) -> str:
@@ -44,7 +35,7 @@ def condense_with_llm(llm: Any, question: str, history: Sequence[Any], prompt: s
     for turn in list(history)[-4:]:
         q, a = turn_parts(turn)
         lines.append(f"User: {q}\nAssistant: {_answer_text(a)[:800]}")
-    reply = llm.invoke(prompt.format(history="\n".join(lines), question=question))
+    reply = llm.invoke(fill(prompt, history="\n".join(lines), question=question))
     text = str(getattr(reply, "content", reply)).strip().splitlines()
     standalone = text[0].strip().strip('"') if text else ""
     return standalone[:_MAX_QUERY] if standalone else question

@@ -1,0 +1,1 @@
+"""Language models: the chat-model factory (LangChain's ``init_chat_model``)."""
