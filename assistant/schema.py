@@ -212,6 +212,15 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Contrast:
+    """Two claims of one answer (indexes into its claims) that tell one event differently."""
+
+    first: int
+    second: int
+    reason: Literal["figures differ", "denial"]
+
+
+@dataclass(frozen=True)
 class Source:
     """A cited passage: ``article.text[start:end] == passage``."""
 
@@ -237,6 +246,7 @@ class Answer:
     found: bool
     claims: tuple[Claim, ...] = ()
     sources: tuple[Source, ...] = ()
+    contrasts: tuple[Contrast, ...] = ()  # claims that differ, to read side by side
     mode: Mode = "extractive"  # who wrote the claims: the extractive answerer or a language model
     notice: str | None = None  # what the reader must know: a model that failed, claims removed
 
@@ -247,6 +257,7 @@ class Answer:
             "found": self.found,
             "claims": [c.to_dict() for c in self.claims],
             "sources": [s.to_dict() for s in self.sources],
+            "contrasts": [asdict(c) for c in self.contrasts],
             "mode": self.mode,
             "notice": self.notice,
         }

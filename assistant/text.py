@@ -41,6 +41,14 @@ def titled(title: str | None, text: str) -> str:
     return f"{title}\n{text}" if title else text
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def numbers(text: str) -> set[str]:
+    """The figures of a text, thousands separators dropped: '1,000' and '1000' are one figure."""
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
 def terms(text: str) -> list[str]:
     stemmer, stop = _tools()
     words = [w.replace("'s", "").replace(".", "") for w in _TOKEN.findall(fold(text))]

@@ -45,7 +45,7 @@ def seed_assistant(tmp_path_factory):
     return bot
 
 
-CONTRACT_KEYS = {"question", "answer", "found", "claims", "sources", "mode", "notice"}
+CONTRACT_KEYS = {"question", "answer", "found", "claims", "sources", "contrasts", "mode", "notice"}
 CLAIM_KEYS = {"text", "quote", "party", "party_name", "speaker", "cue", "kind", "sources", "support", "flags"}
 SOURCE_KEYS = {"n", "article_id", "title", "passage", "start", "end", "url", "published"}
 

@@ -122,3 +122,30 @@ def test_cli_ingest_strict_and_settings_errors(tmp_path, corpus_dir):
     assert strict.returncode == 1
     bad = run_cli("ask", "x?", "--corpus", str(corpus_dir), env={"ASSISTANT_CHUNK_SIZE": "huge"})
     assert bad.returncode == 2 and "ASSISTANT_CHUNK_SIZE" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_contradicting_accounts_stand_side_by_side(seed_assistant):
+    d = seed_assistant.ask("Did Armenia fire toward Azerbaijan?").to_dict()
+    check_contract(d)
+    pairs = [(d["claims"][k["first"]], d["claims"][k["second"]], k["reason"]) for k in d["contrasts"]]
+    denial = [p for p in pairs if p[2] == "denial" and {p[0]["party"], p[1]["party"]} == {"armenia", "azerbaijan"}]
+    assert denial, pairs
+    a, b, _ = denial[0]
+    assert "**Where accounts differ**" in d["answer"]
+    row = next(line for line in d["answer"].splitlines() if line.startswith("| ") and "denied" in line)
+    assert a["text"][:30] in row and b["text"][:30] in row
+
+
+def test_differing_figures_are_paired_across_parties_only():
+    from assistant.answer.contrast import find_contrasts
+    from assistant.schema import Claim
+
+    def c(text, party):
+        return Claim(text, text, party, party, None, "said", "indirect", (1,))
+
+    claims = [c("The ministry said 7 civilians were killed in Ganja.", "azerbaijan"),
+              c("The mayor said 9 civilians were killed in Ganja.", "azerbaijan"),
+              c("Armenia said 2 civilians were killed in Ganja.", "armenia"),
+              c("Armenia said the weather was fine in Yerevan.", "armenia")]
+    (k,) = find_contrasts(claims)
+    assert (k.first, k.second, k.reason) == (0, 2, "figures differ")

@@ -163,9 +163,12 @@ def test_injected_instructions_change_neither_format_nor_parties(tmp_path, make_
     bot._llm = FakeListChatModel(responses=[obeying])
     a = bot.ask("Were civilians killed in Ganja?")
     check_contract(a.to_dict(), corpus)
-    # the format is code's: party headings and cited claims, no heading of the model's
+    # the format is code's: party headings, cited claims, contrast tables; no heading of the model's
+    names = {c.party_name for c in a.claims} | {"Where accounts differ"}
     for line in a.answer.splitlines():
-        assert line == "" or re.fullmatch(r"\*\*[^*]+\*\*", line) or re.match(r"- .+ \[\d+\]", line), line
+        heading = re.fullmatch(r"\*\*([^*]+)\*\*", line)
+        assert (line == "" or re.match(r"- .+ \[\d+\]", line) or re.fullmatch(r"\| .+ \|", line)
+                or (heading and heading.group(1) in names)), line
     assert all(c.party != "un" for c in a.claims)
     assert any("the model said party 'un'" in f for c in a.claims for f in c.flags)
 

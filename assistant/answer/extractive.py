@@ -24,6 +24,7 @@ from ..attribution.parties import PartyRegistry
 from ..embedding.model import Embedder
 from ..schema import OUTLET, Answer, Attribution, Claim, Passage, Sentence, Source
 from ..text import terms
+from .render import finished
 
 NOT_FOUND = "Nothing in the corpus answers this question."
 LEXICAL_WEIGHT = 0.7
@@ -165,26 +166,4 @@ def _compose(
                     sources=(n,),
                 )
             )
-    return Answer(
-        question=question,
-        answer=render_markdown(claims),
-        found=True,
-        claims=tuple(claims),
-        sources=tuple(sources.values()),
-    )
-
-
-def render_markdown(claims: Sequence[Claim]) -> str:
-    """Claims grouped by party, each side under its own heading, in order of first appearance."""
-    groups: dict[str, list[Claim]] = {}
-    for c in claims:
-        groups.setdefault(c.party, []).append(c)
-    lines: list[str] = []
-    for party, items in groups.items():
-        lines.append(f"**{items[0].party_name}**")
-        for c in items:
-            marks = "".join(f"[{n}]" for n in c.sources)
-            who = f" ({c.speaker}, {c.cue})" if c.speaker and c.cue else ""
-            lines.append(f"- {c.text} {marks}{who}")
-        lines.append("")
-    return "\n".join(lines).strip()
+    return finished(question, claims, list(sources.values()))

@@ -23,19 +23,14 @@ from collections.abc import Sequence
 
 from ..attribution.parties import PartyRegistry
 from ..schema import OUTLET, Answer, Attribution, Claim, Draft, Passage, Source
-from ..text import fold, terms
-from .extractive import NOT_FOUND, party_name, render_markdown
+from ..text import fold, numbers, terms
+from .extractive import NOT_FOUND, party_name
+from .render import finished
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "‹": "<", "›": ">", "–": "-", "—": "-", "\u00a0": " "})
 _MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"<[^>]{0,200}>")
-
-
-def numbers(text: str) -> set[str]:
-    """The figures of a text, thousands separators dropped: '1,000' and '1000' are one figure."""
-    return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
 def support(claim: str, quote: str) -> float:
@@ -212,5 +207,4 @@ def verify(
                   f"{'them' if len(removed) > 1 else 'it'}.")
     if not claims:
         return Answer(question=question, answer=NOT_FOUND, found=False, mode="llm", notice=notice)
-    return Answer(question=question, answer=render_markdown(claims), found=True, claims=tuple(claims),
-                  sources=tuple(sources.values()), mode="llm", notice=notice)
+    return finished(question, claims, list(sources.values()), mode="llm", notice=notice)
