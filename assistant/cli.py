@@ -137,6 +137,59 @@ def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: st
             click.echo(f"[{s.n}] {s.title}{date} ({s.article_id}, chars {s.start}-{s.end})")
 
 
+def _minimum(ctx, param, values: tuple[str, ...]) -> dict[str, float]:
+    from .evaluation.runner import METRICS
+
+    out = {}
+    for raw in values:
+        name, _, number = raw.partition("=")
+        if name not in METRICS:
+            raise click.BadParameter(f"{raw!r}: unknown metric {name!r}; one of {', '.join(METRICS)}")
+        try:
+            out[name] = float(number)
+        except ValueError:
+            raise click.BadParameter(f"{raw!r}: write METRIC=NUMBER, for example hits@5=0.8") from None
+    return out
+
+
+@cli.command(name="eval")
+@click.argument("testset", type=click.Path(exists=True, dir_okay=False))
+@click.option("--report", "report_dir", type=click.Path(file_okay=False),
+              help="Write results.json, report.md and metrics_by_tag.png into this folder.")
+@click.option("--min", "minimums", multiple=True, callback=_minimum, metavar="METRIC=VALUE",
+              help="Fail (exit 1) when an overall metric is below VALUE (latency: above). Repeatable.")
+@_corpus_opt
+@_index_opt
+@_chroma_opt
+@click.option("--llm", help="A chat model as provider:model [ASSISTANT_LLM; default: extractive].")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+def evaluate(testset: str, report_dir: str | None, minimums: dict[str, float], corpus: str | None,
+             index_dir: str | None, chroma_url: str | None, llm: str | None, progress: bool | None) -> None:
+    """Score the assistant on TESTSET (JSONL: question, answers, expect, gold_article_ids, null, tags ...)."""
+    from .errors import AssistantError
+    from .evaluation.report import terminal
+
+    _quiet_libraries()
+    try:
+        bot = _assistant(corpus, index_dir, chroma_url, llm)
+        bot.llm
+        run = bot.evaluate(Path(testset), report_dir=report_dir,
+                           progress=sys.stderr.isatty() if progress is None else progress)
+    except AssistantError as exc:
+        _fail(exc)
+        return
+    for problem in run.problems:
+        click.echo(f"warning: {problem}", err=True)
+    click.echo(terminal(run))
+    if report_dir:
+        click.echo(f"report: {Path(report_dir) / 'report.md'}")
+    missed = run.below(minimums)
+    for line in missed:
+        click.echo(f"threshold missed: {line}", err=True)
+    if missed:
+        sys.exit(1)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per document.")

@@ -212,6 +212,25 @@ class Assistant:
             else:
                 yield {"event": "answer", "answer": item}
 
+    def evaluate(self, testset: Any, report_dir: Any = None, progress: bool = False):
+        """Score a test set (a JSONL path or :class:`~assistant.evaluation.testset.EvalItem` list);
+        with ``report_dir``, write results.json, report.md and metrics_by_tag.png there.
+        Returns the :class:`~assistant.evaluation.runner.EvalRun`; unusable lines are in
+        ``run.problems``."""
+        from dataclasses import replace
+
+        from .evaluation.report import write_report
+        from .evaluation.runner import run_eval
+        from .evaluation.testset import load_testset
+
+        items, problems = (load_testset(testset) if not isinstance(testset, (list, tuple)) else (list(testset), []))
+        self.ensure_index()
+        run = replace(run_eval(self, items, progress=progress, min_support=self.settings.min_support),
+                      problems=tuple(problems))
+        if report_dir is not None:
+            write_report(run, report_dir, title=f"Evaluation of {getattr(testset, 'name', 'the test set')}")
+        return run
+
     def as_retriever(self, k: int | None = None, filters: Filters | None = None):
         """This assistant's retrieval as a LangChain retriever."""
         from .retrieval.langchain import AssistantRetriever

@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.attribution.engine import attribute_text  # noqa: E402
+from assistant.evaluation.metrics import prf, span_overlap  # noqa: E402
 
 _TRIM = " \t\n\"'“”‘’.,;:"
 
@@ -36,10 +37,6 @@ def _bounds(spans: list[list[int]]) -> tuple[int, int]:
     return min(s[0] for s in spans), max(s[1] for s in spans)
 
 
-def _overlap(x: tuple[int, int], pieces: list[list[int]]) -> int:
-    return sum(max(0, min(x[1], b) - max(x[0], a)) for a, b in pieces)
-
-
 def evaluate(docs) -> dict[str, float]:
     tp = n_pred = n_gold = exact = 0
     src_ok = src_total = cue_ok = cue_total = 0
@@ -52,7 +49,7 @@ def evaluate(docs) -> dict[str, float]:
         pairs = []
         for i, p in enumerate(pred):
             for j, g in enumerate(gold):
-                ov = _overlap((p.content.start, p.content.end), g["content"]["spans"])
+                ov = span_overlap((p.content.start, p.content.end), g["content"]["spans"])
                 if ov > 0:
                     pairs.append((ov, i, j))
         used_p, used_g = set(), set()
@@ -67,19 +64,14 @@ def evaluate(docs) -> dict[str, float]:
                 exact += 1
             if g.get("source"):
                 src_total += 1
-                if p.source and _overlap((p.source.start, p.source.end), g["source"]["spans"]) > 0:
+                if p.source and span_overlap((p.source.start, p.source.end), g["source"]["spans"]) > 0:
                     src_ok += 1
             if g.get("cue"):
                 cue_total += 1
-                if p.cue and _overlap((p.cue.start, p.cue.end), g["cue"]["spans"]) > 0:
+                if p.cue and span_overlap((p.cue.start, p.cue.end), g["cue"]["spans"]) > 0:
                     cue_ok += 1
 
-    def f1(hits: int) -> tuple[float, float, float]:
-        p = hits / n_pred if n_pred else 0.0
-        r = hits / n_gold if n_gold else 0.0
-        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-    (po, ro, fo), (pe, re_, fe) = f1(tp), f1(exact)
+    (po, ro, fo), (pe, re_, fe) = prf(tp, n_pred, n_gold), prf(exact, n_pred, n_gold)
     return {"docs": len(docs), "gold": n_gold, "predicted": n_pred,
             "overlap_p": po, "overlap_r": ro, "overlap_f1": fo,
             "exact_p": pe, "exact_r": re_, "exact_f1": fe,

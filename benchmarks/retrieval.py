@@ -9,7 +9,9 @@ choices. Per system:
   answer recall      an accepted answer string occurs in the answer text, over the questions whose
                      answer occurs in a gold article
   not found          share of answers with found: false
-  latency            median and 90th percentile seconds per question (retrieve + answer)
+  latency            median and 95th percentile seconds per question (condense, retrieve, answer)
+The metrics are assistant.evaluation's, and "ours" runs exactly as `assistant eval` over the
+test set this script writes (it prints the command).
 The baselines answer with the same extractive answerer over their own passages, so the columns
 compare what each retrieval hands to the answer.
   vanilla   RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200), the same embedding
@@ -21,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import statistics
 import sys
 import tempfile
 import time
@@ -31,26 +31,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant import Assistant  # noqa: E402
+from assistant.evaluation.runner import run_eval  # noqa: E402
+from assistant.evaluation.testset import EvalItem  # noqa: E402
 from assistant.ingest.sentences import split_sentences  # noqa: E402
 from assistant.schema import Chunk, Passage, Sentence  # noqa: E402
 from assistant.text import terms  # noqa: E402
-
-
-def _norm(s: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[\"“”‘’'.,]", "", s.lower())).strip()
-
-
-def answer_hit(answers: list[str], text: str) -> bool:
-    t = _norm(text)
-    return any(_norm(a) and _norm(a) in t for a in answers)
-
-
-def ranked_articles(passages: list[Passage]) -> list[str]:
-    seen: list[str] = []
-    for p in passages:
-        if p.chunk.article_id not in seen:
-            seen.append(p.chunk.article_id)
-    return seen
 
 
 def plain_passage(chunk_id: str, article_id: str, text: str, title: str, score: float) -> Passage:
@@ -60,37 +45,32 @@ def plain_passage(chunk_id: str, article_id: str, text: str, title: str, score: 
     return Passage(chunk=chunk, score=score, title=title)
 
 
-class Ours:
-    name = "ours (hybrid)"
+class Baseline:
+    """A system for the evaluation runner: its own retrieval, the assistant's extractive answerer."""
 
     def __init__(self, bot: Assistant):
         self.bot = bot
 
-    def passages(self, q: str, k: int) -> list[Passage]:
-        return self.bot.retrieve(q, k=k)
+    def condense(self, question: str, history=None) -> str:
+        return question
 
-    def answer(self, q: str):
-        return self.bot.ask(q)
+    def ask(self, question: str, history=None):
+        return self.bot.answer(question, self.retrieve(question, self.bot.settings.top_k))
 
 
-class BM25Only:
+class BM25Only(Baseline):
     name = "bm25 alone"
 
-    def __init__(self, bot: Assistant):
-        self.bot = bot
-
-    def passages(self, q: str, k: int) -> list[Passage]:
+    def retrieve(self, q: str, k: int) -> list[Passage]:
         ids = [cid for cid, _ in self.bot.lexical.search(terms(q), k)]
         return self.bot.store.get(ids)[0]
 
-    def answer(self, q: str):
-        return self.bot.answer(q, self.passages(q, self.bot.settings.top_k))
 
-
-class Vanilla:
+class Vanilla(Baseline):
     name = "vanilla langchain"
 
     def __init__(self, bot: Assistant, articles: list[dict], folder: Path):
+        super().__init__(bot)
         from langchain_chroma import Chroma
         from langchain_core.embeddings import Embeddings
         from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -114,42 +94,32 @@ class Vanilla:
         step = 5000  # under Chroma's per-call limit
         for s in range(0, len(texts), step):
             self.db.add_texts(texts[s:s + step], metadatas=metas[s:s + step])
-        self.bot = bot
         self.chunks = len(texts)
 
-    def passages(self, q: str, k: int) -> list[Passage]:
+    def retrieve(self, q: str, k: int) -> list[Passage]:
         docs = self.db.similarity_search_with_score(q, k=k)
         return [plain_passage(f"{d.metadata['article_id']}::v{d.metadata['i']}", d.metadata["article_id"], d.page_content,
                               d.metadata["title"], 1.0 - s) for d, s in docs]
 
-    def answer(self, q: str):
-        return self.bot.answer(q, self.passages(q, self.bot.settings.top_k))
+
+def as_items(questions: list[dict]) -> list[EvalItem]:
+    """RealTimeQA in the test-set format; answer strings only where a gold article holds one, so
+    that answer recall counts the questions the corpus can answer."""
+    return [EvalItem(id=q["id"], question=q["question"], gold_article_ids=q["gold_article_ids"],
+                     answers=q["answers"] if q.get("answer_in_gold_text") else [], tags=[f"week {q['week']}"])
+            for q in questions]
 
 
-def evaluate(system, questions: list[dict]) -> dict[str, float]:
-    hits = {1: 0, 5: 0, 10: 0}
-    rr = cited = recall = recall_n = not_found = 0.0
-    times = []
-    for q in questions:
-        gold = set(q["gold_article_ids"])
-        t = time.perf_counter()
-        ranked = ranked_articles(system.passages(q["question"], 10))
-        answer = system.answer(q["question"])
-        times.append(time.perf_counter() - t)
-        for k in hits:
-            hits[k] += bool(gold & set(ranked[:k]))
-        rank = next((i for i, a in enumerate(ranked) if a in gold), None)
-        rr += 1 / (rank + 1) if rank is not None else 0
-        cited += bool(gold & {s.article_id for s in answer.sources})
-        not_found += not answer.found
-        if q.get("answer_in_gold_text"):
-            recall_n += 1
-            recall += answer_hit(q["answers"], answer.answer)
-    n = len(questions)
-    times.sort()
-    return {"Hits@1": hits[1] / n, "Hits@5": hits[5] / n, "Hits@10": hits[10] / n, "MRR": rr / n,
-            "cited hit": cited / n, "answer recall": recall / recall_n if recall_n else 0.0,
-            "not found": not_found / n, "p50 s": statistics.median(times), "p90 s": times[int(0.9 * (n - 1))]}
+def evaluate(system, items: list[EvalItem]) -> dict[str, float]:
+    """The runner's metrics, plus the share of questions whose answer cites a gold article."""
+    run = run_eval(system, items, progress=True)
+    gold = {i.id: set(i.gold_article_ids) for i in items}
+    cited = [bool(gold[r.id] & {s["article_id"] for s in r.answer.get("sources", [])}) for r in run.items]
+    not_found = [not r.answer.get("found") for r in run.items]
+    o = run.overall
+    return {"Hits@1": o["hits@1"], "Hits@5": o["hits@5"], "Hits@10": o["hits@10"], "MRR": o["mrr"],
+            "cited hit": sum(cited) / len(cited), "answer recall": o["answer_recall"],
+            "not found": sum(not_found) / len(not_found), "p50 s": o["latency_p50"], "p95 s": o["latency_p95"]}
 
 
 def main() -> None:
@@ -173,15 +143,19 @@ def main() -> None:
     report = bot.ingest()
     print(f"ingest: {report.added + report.updated} articles embedded, {report.unchanged} unchanged, "
           f"{bot.store.count()} chunks, {len(report.issues)} issues, {time.perf_counter() - t:.1f} s")
-    systems = [Ours(bot)]
+    items = as_items(questions)
+    testset = work / "realtimeqa_eval.jsonl"
+    testset.write_text("".join(i.model_dump_json(exclude_defaults=True) + "\n" for i in items), encoding="utf-8")
+    print(f"ours runs as: assistant eval {testset} --corpus {corpus} --index-dir {work / 'index'} --report DIR")
+    systems = {"ours (hybrid)": bot}
     if "bm25" not in args.skip:
-        systems.append(BM25Only(bot))
+        systems[BM25Only.name] = BM25Only(bot)
     if "vanilla" not in args.skip:
         t = time.perf_counter()
         v = Vanilla(bot, articles, Path(tempfile.mkdtemp(prefix="vanilla-", dir=work)))
         print(f"vanilla index: {v.chunks} chunks, {time.perf_counter() - t:.1f} s")
-        systems.append(v)
-    rows = {s.name: evaluate(s, questions) for s in systems}
+        systems[v.name] = v
+    rows = {name: evaluate(s, items) for name, s in systems.items()}
     cols = list(next(iter(rows.values())))
     print(f"\n{len(questions)} questions, {sum(bool(q.get('answer_in_gold_text')) for q in questions)} with the answer in a gold article\n")
     print(f"| system | {' | '.join(cols)} |")

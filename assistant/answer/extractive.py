@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -66,6 +66,43 @@ def _pieces(sentence: Sentence, text: str, offset: int) -> list[tuple[str, Attri
     return merged or [(text[sentence.start - offset:sentence.end - offset], attrs[0])]
 
 
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
+
+
+def unknown_names(question: str, passages: Sequence[Passage]) -> list[str]:
+    """The names of the question (capitalised words inside a sentence) that no passage or title
+    mentions: a question about Tbilisi is not answered by passages about Ganja, however many of
+    its other words they share."""
+    text = " ".join(f"{p.title} {p.chunk.text}" for p in passages)
+    known = set(terms(text))
+    out = []
+    for m in _PROPER.finditer(question.strip()):
+        name_terms = terms(m.group(0).rstrip("."))
+        if name_terms and not any(t in known for t in name_terms):
+            out.append(m.group(0))
+    return out
+
+
+def _whole_quote(passage: Passage, sentence: Sentence) -> Sentence:
+    """The sentence widened to the whole quotation it belongs to, with its speaker and cue, when
+    one party's direct quote runs over several sentences of the chunk: a reader wants the quote
+    whole, and "..., he said in a tweet" ends the last sentence only."""
+    attrs = sentence.attributions
+    if not attrs or len({a.party for a in attrs}) > 1 or any(a.kind != "direct" for a in attrs):
+        return sentence
+    start = min(_region_start(a) for a in attrs)
+    end = max(max([a.content.end] + [x.end for x in (a.source, a.cue) if x]) for a in attrs)
+    c = passage.chunk
+    start = start if c.start <= start < sentence.start else sentence.start
+    end = end if sentence.end < end <= c.end else sentence.end
+    if (start, end) == (sentence.start, sentence.end):
+        return sentence
+    # the widened span ends at a sentence end of the chunk, so no sentence is cut
+    ends = [x.end for x in c.sentences if x.end >= end]
+    starts = [x.start for x in c.sentences if x.start <= start]
+    return Sentence(max(starts) if starts else start, min(ends) if ends else end, attrs)
+
+
 def _sentence_text(passage: Passage, sentence: Sentence) -> str:
     c = passage.chunk
     return c.text[sentence.start - c.start:sentence.end - c.start]
@@ -83,6 +120,9 @@ def answer_extractively(
 ) -> Answer:
     """Pick the answering sentences of ``passages`` and make them claims (only ``parties``'
     claims when given)."""
+    missing = unknown_names(question, passages)
+    if missing:
+        return Answer(question=question, answer=f"{NOT_FOUND} No passage found mentions {', '.join(missing)}.", found=False)
     q_terms = set(terms(retrieval_query or question))
     own_terms = set(terms(question))
     candidates: list[_Candidate] = []
@@ -110,10 +150,12 @@ def answer_extractively(
         if c.coverage < min_score or len(chosen) >= max_claims:
             continue
         key = re.sub(r"\W+", " ", c.text.lower()).strip()
-        if key in seen_text:
+        whole = _whole_quote(c.passage, c.sentence)
+        if key in seen_text or any(o.passage.chunk.id == c.passage.chunk.id and o.sentence.start < whole.end
+                                   and whole.start < o.sentence.end for o in chosen):
             continue
         seen_text.add(key)
-        chosen.append(c)
+        chosen.append(replace(c, sentence=whole))
     if not chosen:
         return Answer(question=question, answer=NOT_FOUND, found=False)
     return _compose(question, chosen, registry, q_terms, parties)
