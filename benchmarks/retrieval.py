@@ -112,7 +112,7 @@ def as_items(questions: list[dict]) -> list[EvalItem]:
 
 def evaluate(system, items: list[EvalItem]) -> dict[str, float]:
     """The runner's metrics, plus the share of questions whose answer cites a gold article."""
-    run = run_eval(system, items, progress=True)
+    run = run_eval(system, items, progress=sys.stderr.isatty())
     gold = {i.id: set(i.gold_article_ids) for i in items}
     cited = [bool(gold[r.id] & {s["article_id"] for s in r.answer.get("sources", [])}) for r in run.items]
     not_found = [not r.answer.get("found") for r in run.items]

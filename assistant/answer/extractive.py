@@ -66,21 +66,36 @@ def _pieces(sentence: Sentence, text: str, offset: int) -> list[tuple[str, Attri
     return merged or [(text[sentence.start - offset:sentence.end - offset], attrs[0])]
 
 
-_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*")
+# a capitalised word (U.N. and U.S. included) not opening a sentence, and the capitalised words after it
+_WORD = r"[A-Z](?:[\w’'-]|\.(?=\w))*"
+_PROPER = re.compile(rf"(?<![.!?]\s)(?<!^)\b{_WORD}(?:[ \t]+{_WORD})*")
+# days and months are capitalised but name no subject
+_CALENDAR = set("monday tuesday wednesday thursday friday saturday sunday january february march april may june "
+                "july august september october november december sept oct nov dec jan feb aug".split())
 
 
 def unknown_names(question: str, passages: Sequence[Passage]) -> list[str]:
-    """The names of the question (capitalised words inside a sentence) that no passage or title
-    mentions: a question about Tbilisi is not answered by passages about Ganja, however many of
-    its other words they share."""
-    text = " ".join(f"{p.title} {p.chunk.text}" for p in passages)
-    known = set(terms(text))
-    out = []
-    for m in _PROPER.finditer(question.strip()):
-        name_terms = terms(m.group(0).rstrip("."))
-        if name_terms and not any(t in known for t in name_terms):
-            out.append(m.group(0))
-    return out
+    """The names of the question (capitalised words inside a sentence) when none of them is in
+    any passage or title: a question about Tbilisi is not answered by passages about Ganja,
+    however many of its other words they share. A name counts as mentioned when a word of the
+    passages starts with it or it with that word (Fiji, Fijian)."""
+    known = set(terms(" ".join(f"{p.title} {p.chunk.text}" for p in passages)))
+    stems = {k[:4] for k in known if len(k) >= 4}
+
+    def mentioned(term: str) -> bool:
+        if term in known:
+            return True
+        return len(term) >= 4 and term[:4] in stems and any(k.startswith(term) or term.startswith(k)
+                                                             for k in known if k[:4] == term[:4])
+
+    names = [m.group(0) for m in _PROPER.finditer(question.strip())]
+    # short acronyms (US, U.N., EU) are left out: a passage may spell them out instead
+    names = [n for n in names if not re.fullmatch(r"(?:[A-Z]\.?){1,3}", n)]
+    named = [(n, [t for t in terms(n) if t not in _CALENDAR]) for n in names]
+    named = [(n, t) for n, t in named if t]
+    if named and not any(any(mentioned(x) for x in t) for _, t in named):
+        return [n for n, _ in named]
+    return []
 
 
 def _whole_quote(passage: Passage, sentence: Sentence) -> Sentence:
@@ -187,6 +202,7 @@ def _compose(
                 end=chunk.end,
                 url=c.passage.url,
                 published=c.passage.published,
+                outlet=c.passage.source,
             )
         n = sources[chunk.id].n
         pieces = _pieces(c.sentence, chunk.text, chunk.start)
