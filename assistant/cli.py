@@ -137,6 +137,33 @@ def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: st
             click.echo(f"[{s.n}] {s.title}{date} ({s.article_id}, chars {s.start}-{s.end})")
 
 
+@cli.command()
+@_corpus_opt
+@_index_opt
+@_chroma_opt
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on; beyond loopback needs --auth.")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--auth", help="user:password to require [ASSISTANT_UI_AUTH].")
+@click.option("--llm", help="A chat model as provider:model [ASSISTANT_LLM; default: extractive].")
+def chat(corpus: str | None, index_dir: str | None, chroma_url: str | None, host: str, port: int, auth: str | None,
+         llm: str | None) -> None:
+    """Open the chat page (Gradio) on the corpus, at http://HOST:PORT."""
+    from .errors import AssistantError
+
+    _quiet_libraries()
+    try:
+        bot = _assistant(corpus, index_dir, chroma_url, llm)
+        from .ui.app import check_exposure, launch
+
+        auth = auth or bot.settings.ui_auth
+        check_exposure(host, auth)  # before any slow work
+        bot.llm
+        click.echo(f"indexing {bot.settings.corpus} ...", err=True)
+        launch(bot, host=host, port=port, auth=auth)
+    except AssistantError as exc:
+        _fail(exc)
+
+
 def _minimum(ctx, param, values: tuple[str, ...]) -> dict[str, float]:
     from .evaluation.runner import METRICS
 

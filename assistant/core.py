@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import Any
@@ -44,6 +45,7 @@ class Assistant:
         self._llm = llm
         self._lock = threading.RLock()
         self._fresh = False
+        self.last_ingest: tuple[float, IngestReport] | None = None  # (unix time, report) of this process
 
     # ------------------------------------------------------------------ parts (loaded lazily, once)
 
@@ -105,7 +107,61 @@ class Assistant:
             report = run_ingest(self.settings, self.store, self.embedder, self.registry, progress=progress,
                                 lexical=self.lexical)
             self._fresh = True
+            self.last_ingest = (time.time(), report)
             return report
+
+    def status(self) -> dict[str, Any]:
+        """What the index holds: articles, chunks, where, and this process's last ingest."""
+        with self._lock:
+            out: dict[str, Any] = {"articles": self.store.article_count(), "chunks": self.store.count(),
+                                   "index": self.store.where, "corpus": str(self.settings.corpus)}
+        if self.last_ingest:
+            at, report = self.last_ingest
+            out["last_ingest"] = {"at": at, "added": report.added, "updated": report.updated, "removed": report.removed,
+                                  "unchanged": report.unchanged, "issues": [str(i) for i in report.issues]}
+        return out
+
+    def add_files(self, files: Sequence[Any], folder: str = "uploads") -> tuple[list[str], list[str]]:
+        """Copy article files into ``<corpus>/<folder>`` after the loader has read them; a file
+        it cannot use is refused with the reason, and the others are still added. Names are
+        reduced to their last part, so no upload lands outside the corpus. Returns (the corpus
+        paths added, one message per refused file); call :meth:`ingest` to index them."""
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        from .ingest.loader import SUPPORTED, load_file
+
+        target = Path(self.settings.corpus) / folder
+        added, refused = [], []
+        for item in files:
+            src = Path(str(getattr(item, "name", item)))
+            name = re.sub(r"[^\w.\-]+", "_", Path(str(getattr(item, "orig_name", None) or src.name)).name).lstrip(".")
+            if not name or Path(name).suffix.lower() not in SUPPORTED:
+                refused.append(f"{name or src.name}: not an article file; use one of {', '.join(sorted(SUPPORTED))}")
+                continue
+            with tempfile.TemporaryDirectory() as tmp:  # read under its final name, as ingest will
+                probe = Path(tmp) / name
+                try:
+                    shutil.copyfile(src, probe)
+                except OSError as exc:
+                    refused.append(f"{name}: cannot read the upload ({exc.strerror})")
+                    continue
+                results = list(load_file(probe, Path(tmp)))
+            errors = [str(r).replace(str(Path(tmp)) + "/", "") for r in results if getattr(r, "level", None) == "error"]
+            if not any(not hasattr(r, "level") for r in results):  # no article came out of it
+                refused.append("; ".join(errors) or f"{name}: no article in the file")
+                continue
+            target.mkdir(parents=True, exist_ok=True)
+            dest, n = target / name, 1
+            while dest.exists():
+                dest, n = target / f"{Path(name).stem}-{n}{Path(name).suffix}", n + 1
+            shutil.copyfile(src, dest)
+            added.append(str(dest.relative_to(self.settings.corpus)))
+            refused += errors  # a JSONL file's bad lines, reported; its good lines load
+        with self._lock:
+            self._fresh = False  # the next question re-ingests
+        return added, refused
 
     def ensure_index(self) -> IngestReport | None:
         """Ingest once per process before the first question, so answers match the corpus."""
@@ -211,6 +267,10 @@ class Assistant:
                 yield {"event": "token", "text": item}
             else:
                 yield {"event": "answer", "answer": item}
+
+    def article_text(self, article_id: str) -> str:
+        """An article's text as indexed (offsets as in its sources), to show a passage in place."""
+        return self.store.article_text(article_id)
 
     def evaluate(self, testset: Any, report_dir: Any = None, progress: bool = False):
         """Score a test set (a JSONL path or :class:`~assistant.evaluation.testset.EvalItem` list);

@@ -232,6 +232,7 @@ class Source:
     end: int
     url: str | None = None
     published: str | None = None
+    outlet: str | None = None  # the publishing outlet (the article's `source`)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     min_support: float = Field(
         0.5, ge=0.0, le=1.0, description="Least share of a model claim's key terms its quoted passage text must hold."
     )
+    ui_auth: str | None = Field(None, description="user:password the chat page asks for; required to bind beyond 127.0.0.1.")
     prompts_dir: Path = Field(BUNDLED_PROMPTS, description="Folder of the prompt files (answer.md, condense.md).")
 
     @field_validator("llm")

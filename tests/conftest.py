@@ -47,7 +47,7 @@ def seed_assistant(tmp_path_factory):
 
 CONTRACT_KEYS = {"question", "answer", "found", "claims", "sources", "contrasts", "mode", "notice"}
 CLAIM_KEYS = {"text", "quote", "party", "party_name", "speaker", "cue", "kind", "sources", "support", "flags"}
-SOURCE_KEYS = {"n", "article_id", "title", "passage", "start", "end", "url", "published"}
+SOURCE_KEYS = {"n", "article_id", "title", "passage", "start", "end", "url", "published", "outlet"}
 
 
 def check_contract(d: dict, corpus: Path = CORPUS) -> None:

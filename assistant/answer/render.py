@@ -52,3 +52,21 @@ def finished(question: str, claims: Sequence[Claim], sources: Sequence[Source], 
     contrasts = find_contrasts(claims)
     return Answer(question=question, answer=render_markdown(claims, contrasts), found=True, claims=tuple(claims),
                   sources=tuple(sources), contrasts=contrasts, mode=mode, notice=notice)
+
+
+def export_markdown(answer: Answer) -> str:
+    """The answer with its citations, as a Markdown document to keep or share."""
+    lines = [f"# {answer.question}", ""]
+    if answer.notice:
+        lines += [f"> Note: {answer.notice}", ""]
+    lines += [answer.answer, ""]
+    if answer.sources:
+        lines += ["## Sources", ""]
+        for s in answer.sources:
+            meta = ", ".join(x for x in (s.outlet, s.published) if x)
+            lines.append(f"[{s.n}] {s.title or s.article_id}" + (f" ({meta})" if meta else "")
+                         + (f" <{s.url}>" if s.url else "") + f", article `{s.article_id}`, characters {s.start}-{s.end}:")
+            lines += ["", *[f"> {line}" if line else ">" for line in s.passage.splitlines()], ""]
+    lines.append(f"_Answered by the {'language model, checked' if answer.mode == 'llm' else 'extractive answerer'};"
+                 " every claim names the party that made it._")
+    return "\n".join(lines) + "\n"

@@ -192,7 +192,7 @@ def verify(
             if chunk.id not in sources:
                 q = passages[m - 1]
                 sources[chunk.id] = Source(len(sources) + 1, chunk.article_id, q.title, chunk.text, chunk.start,
-                                           chunk.end, q.url, q.published)
+                                           chunk.end, q.url, q.published, q.source)
             numbers_cited.append(sources[chunk.id].n)
         claims.append(Claim(
             text=text, quote=p.chunk.text[start:end], party=party, party_name=name,

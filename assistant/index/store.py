@@ -206,6 +206,18 @@ class ChunkStore:
         vectors = np.asarray([by_id[i][2] for i in found], dtype=np.float32).reshape(len(found), -1)
         return passages, vectors
 
+    def article_text(self, article_id: str) -> str:
+        """The article's body as its stored chunks hold it, each at its own offsets (what lies
+        between two chunks is only white space, as chunks are whole sentences)."""
+        got = self.chunks.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        pieces = sorted((int(m["start"]), d) for d, m in zip(got["documents"], got["metadatas"]))
+        text = ""
+        for start, doc in pieces:
+            if start > len(text):
+                text += " " * (start - len(text))
+            text = text[:start] + doc + text[start + len(doc):]
+        return text
+
     def iter_chunks(self, page: int = 2000) -> Iterable[tuple[str, str, dict[str, Any]]]:
         """Every stored chunk as (id, text, metadata), a page at a time."""
         offset = 0
