@@ -147,7 +147,7 @@ class Assistant:
                 except OSError as exc:
                     refused.append(f"{name}: cannot read the upload ({exc.strerror})")
                     continue
-                results = list(load_file(probe, Path(tmp)))
+                results = list(load_file(probe, Path(tmp), self.settings.max_article_chars))
             errors = [str(r).replace(str(Path(tmp)) + "/", "") for r in results if getattr(r, "level", None) == "error"]
             if not any(not hasattr(r, "level") for r in results):  # no article came out of it
                 refused.append("; ".join(errors) or f"{name}: no article in the file")

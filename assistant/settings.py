@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     )
     chunk_size: int = Field(800, ge=50, le=20000, description="Target chunk length in characters.")
     chunk_overlap: int = Field(0, ge=0, le=5, description="Sentences repeated between neighbouring chunks.")
+    max_article_chars: int = Field(
+        2_000_000, ge=1000, description="Longest article indexed; a longer one (a dump, not an article) is reported and skipped."
+    )
     batch_size: int = Field(256, ge=1, le=5461, description="Chunks per embedding and Chroma add batch.")
     reranker_model: str | None = Field(
         None, description="A cross-encoder (sentence-transformers name or folder) to re-rank passages; off when unset."

@@ -69,6 +69,11 @@ class LexicalIndex:
         self._load()
         return self._digest
 
+    def ids(self) -> set[str]:
+        """The chunk ids the lexical index holds."""
+        self._load()
+        return set(self._docs)
+
     def __len__(self) -> int:
         self._load()
         return len(self._docs)

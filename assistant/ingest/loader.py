@@ -42,14 +42,18 @@ class _Skip(Exception):
     """A file (or line) to report and skip."""
 
 
-def iter_corpus(folder: Path) -> Iterator[Article | LoadIssue]:
-    """Yield every article of ``folder`` (recursively, sorted), and an issue for each bad file."""
+DEFAULT_MAX_CHARS = 2_000_000
+
+
+def iter_corpus(folder: Path, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Article | LoadIssue]:
+    """Yield every article of ``folder`` (recursively, sorted), and an issue for each bad file;
+    an article over ``max_chars`` characters is reported, not indexed."""
     folder = Path(folder)
     if not folder.is_dir():
         yield LoadIssue(str(folder), "corpus folder not found; create it or set ASSISTANT_CORPUS / --corpus")
         return
     for path in _walk(folder):
-        yield from load_file(path, folder)
+        yield from load_file(path, folder, max_chars)
 
 
 def _walk(folder: Path) -> Iterator[Path]:
@@ -67,7 +71,12 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
-def load_file(path: Path, root: Path | None = None) -> Iterator[Article | LoadIssue]:
+def _too_long(size: float, unit: str, max_chars: int) -> str:
+    return (f"{size:,.0f} {unit}, more than an article may hold ({max_chars:,} characters, ASSISTANT_MAX_ARTICLE_CHARS); "
+            "split it into articles or raise the limit")
+
+
+def load_file(path: Path, root: Path | None = None, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Article | LoadIssue]:
     """Load one file; yields its articles and any issues (never raises for bad input)."""
     rel = _relative(path, root)
     suffix = path.suffix.lower()
@@ -77,6 +86,10 @@ def load_file(path: Path, root: Path | None = None) -> Iterator[Article | LoadIs
         yield LoadIssue(str(path), f"unsupported file type {suffix or '(none)'}; use .md, .txt, .html, .json or .jsonl", "warning")
         return
     try:
+        # a dump is not an article: refuse it before reading it into memory (JSON Lines hold many)
+        if suffix != ".jsonl" and path.stat().st_size > 4 * max_chars + 65536:
+            yield LoadIssue(str(path), "file is " + _too_long(path.stat().st_size / 1e6, "MB", max_chars))
+            return
         raw = path.read_bytes()
     except OSError as exc:
         yield LoadIssue(str(path), f"cannot read file ({exc.strerror or exc})")
@@ -101,6 +114,10 @@ def load_file(path: Path, root: Path | None = None) -> Iterator[Article | LoadIs
         else:
             items = _jsonl_articles(text, path, rel)
         for item in items:
+            if isinstance(item, Article) and len(item.text) > max_chars:
+                yield LoadIssue(f"{path}" + (f"[{item.id}]" if suffix in JSON_SUFFIXES else ""),
+                                f"article {item.id!r} is " + _too_long(len(item.text), "characters", max_chars))
+                continue
             if isinstance(item, Article) and _BAD_DATE in item.metadata:
                 yield LoadIssue(str(path), f"article {item.id!r}: published {item.metadata[_BAD_DATE]!r} is not a date "
                                 "(use YYYY-MM-DD); indexed without a date", "warning")

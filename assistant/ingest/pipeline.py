@@ -82,7 +82,7 @@ def run_ingest(
         from tqdm import tqdm
 
         bar = tqdm(unit=" articles", desc="ingest", leave=False)
-    for item in iter_corpus(Path(settings.corpus)):
+    for item in iter_corpus(Path(settings.corpus), settings.max_article_chars):
         if isinstance(item, LoadIssue):
             issues.append(item)
             if item.level == "error":
