@@ -229,3 +229,25 @@ def test_public_bind_without_auth_is_refused(tmp_path):
     assert result.returncode == 2 and "without authentication" in result.stderr and "ASSISTANT_UI_AUTH" in result.stderr
     bad = run_cli("chat", "--host", "0.0.0.0", "--auth", "nopassword", "--corpus", str(CORPUS))
     assert bad.returncode == 2 and "user:password" in bad.stderr
+
+
+def test_party_and_date_filters_in_the_page(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server[1])
+    page.get_by_text("Filters").first.click()
+    box = page.locator("#filter-parties input").first
+    box.click()
+    box.fill("Government of Armenia")
+    page.get_by_role("option", name="Government of Armenia (armenia)").first.click()
+    page.keyboard.press("Escape")
+    page.locator("#filter-since input, #filter-since textarea").first.fill("2020-10-01")
+    ask_in_page(page, "What happened in Ganja?")
+    page.locator("#answer-panel .party-badge").first.wait_for(timeout=60_000)
+    parties = {b.get_attribute("data-party") for b in page.locator("#answer-panel .party-badge").all()}
+    assert parties == {"armenia"}, parties
+    page.locator("#filter-since input, #filter-since textarea").first.fill("2031-01-01")
+    ask_in_page(page, "What happened in Ganja?")
+    page.locator("#answer-panel .not-found").wait_for(timeout=60_000)
+    page.locator("#filter-since input, #filter-since textarea").first.fill("yesterday")
+    ask_in_page(page, "What happened in Ganja?")
+    page.locator("#chat").get_by_text("since='yesterday' is not a date").wait_for(timeout=30_000)

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import AssistantError, SettingsError
 from ..schema import Filters
-from .html import PartyPalette, answer_html, chat_markdown, sources_html
+from .html import PartyPalette, answer_html, chat_markdown, inert_markdown, sources_html
 
 CSS = """
 .party-badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:0.85em; font-weight:600; margin:2px 4px 2px 0; }
@@ -117,7 +117,7 @@ def build_app(bot: Any):
                 else:
                     answer = event["answer"]
         except AssistantError as exc:
-            chat[-1] = {"role": "assistant", "content": f"⚠ {exc}"}
+            chat[-1] = {"role": "assistant", "content": f"⚠ {inert_markdown(str(exc))}"}
             yield question, chat, turns, gr.update(), gr.update(), gr.update(), None
             return
         chat[-1] = {"role": "assistant", "content": chat_markdown(answer)}

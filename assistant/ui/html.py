@@ -141,7 +141,7 @@ def sources_html(answer: Answer, palette: PartyPalette, article_text) -> str:
     return "".join(out)
 
 
-def _md(text: str) -> str:
+def inert_markdown(text: str) -> str:
     """Article text made inert in Markdown: no link, image, emphasis, heading or HTML from it."""
     out = escape(text, quote=False)
     for ch in "\\`*_{}[]()#+-!|~>":
@@ -152,8 +152,8 @@ def _md(text: str) -> str:
 def chat_markdown(answer: Answer) -> str:
     """The answer as the chat shows it: each claim with its party and citations, inert."""
     if not answer.found:
-        return _md(answer.answer) + (f"\n\n⚠ {_md(answer.notice)}" if answer.notice else "")
-    lines = [f"⚠ {_md(answer.notice)}\n"] if answer.notice else []
+        return inert_markdown(answer.answer) + (f"\n\n⚠ {inert_markdown(answer.notice)}" if answer.notice else "")
+    lines = [f"⚠ {inert_markdown(answer.notice)}\n"] if answer.notice else []
     for c in answer.claims:
-        lines.append(f"- **{_md(c.party_name)}**: {_md(c.text)} " + "".join(f"\\[{n}\\]" for n in c.sources))
+        lines.append(f"- **{inert_markdown(c.party_name)}**: {inert_markdown(c.text)} " + "".join(f"\\[{n}\\]" for n in c.sources))
     return "\n".join(lines)
