@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 
 from ..ingest.sentences import split_sentences
@@ -116,9 +117,18 @@ def attribute_article(text: str, registry: PartyRegistry | None = None) -> list[
     sentences = split_sentences(text)
     found = _find_all(text, sentences)
     resolved = _resolve(text, found, registry)
+    # each attribution handed to the sentences it touches (not every sentence scanning them all)
+    starts = [s for s, _ in sentences]
+    touching: list[list[Attribution]] = [[] for _ in sentences]
+    for a in resolved:
+        region = _region(a)
+        i = max(bisect_right(starts, region[0]) - 1, 0)
+        while i < len(sentences) and sentences[i][0] < region[1]:
+            if _overlaps(region, sentences[i]):
+                touching[i].append(a)
+            i += 1
     out: list[Sentence] = []
-    for s_start, s_end in sentences:
-        attrs = [a for a in resolved if _overlaps(_region(a), (s_start, s_end))]
+    for (s_start, s_end), attrs in zip(sentences, touching):
         attrs += _outlet_fill(text, s_start, s_end, attrs)
         attrs.sort(key=lambda a: _region(a)[0])
         out.append(Sentence(s_start, s_end, tuple(attrs)))

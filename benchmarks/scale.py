@@ -1,0 +1,243 @@
+"""Speed and memory at scale: ingest and ask against the raw parts and a vanilla LangChain pipeline.
+
+    .venv/bin/python benchmarks/scale.py ../shared/data/realtimeqa/articles.jsonl --sizes 1000 10000 100000
+    .venv/bin/python benchmarks/scale.py ARTICLES.jsonl --sizes 10000 --server    # against `chroma run`
+
+For each size (in chunks), a corpus is made from the given articles, repeated with changes (each
+copy has its own id and an edition line) until it holds about that many of our chunks, streamed
+to a JSONL file. Then, each phase in its own process so that its peak memory is its own:
+  ours       Assistant.ingest (sentences, attribution, chunks, embeddings, Chroma, BM25)
+  raw        the same chunk texts: model encode + Chroma add, same batch size, nothing else
+  vanilla    RecursiveCharacterTextSplitter(1000, 200) + the same model + langchain-chroma add_texts
+  reingest   Assistant.ingest again on the unchanged corpus
+  ask        50 questions through Assistant.ask (extractive) against a raw top-5 Chroma query
+             (query encode + collection.query) of the same questions
+  cold       `assistant ask` in a new process on the built index (time to first answer)
+  help       `assistant --help` (best of 5)
+Ratios are against the baseline measured in the same run. Nothing of the data is kept.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CHUNKS_PER_CHAR = 1 / 800  # our default chunk size, for sizing the corpus
+
+
+def make_corpus(source: Path, target: Path, chunks: int) -> int:
+    """Write about ``chunks`` chunks' worth of articles to ``target`` (JSONL), streaming."""
+    budget = chunks / CHUNKS_PER_CHAR
+    written = articles = copy = 0
+    with target.open("w", encoding="utf-8") as out:
+        while written < budget:
+            with source.open(encoding="utf-8") as fh:
+                for line in fh:
+                    a = json.loads(line)
+                    text = (a.get("text") or "").strip()
+                    if len(text) < 200:
+                        continue
+                    out.write(json.dumps({"id": f"{a['id']}-{copy}", "title": a.get("title") or "",
+                                          "published": a.get("published"), "url": a.get("url"),
+                                          "text": f"{text}\n\nEdition {copy} of this report."}) + "\n")
+                    written += len(text)
+                    articles += 1
+                    if written >= budget:
+                        break
+            copy += 1
+    return articles
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def phase(name: str, corpus: Path, work: Path, server: str | None) -> dict:
+    from assistant import Assistant
+
+    overrides = {"chroma_url": server} if server else {}
+    bot = Assistant(corpus=corpus, index_dir=work / "index", **overrides)
+    out: dict = {}
+    if name in ("ours", "reingest"):
+        t = time.perf_counter()
+        report = bot.ingest()
+        out = {"seconds": time.perf_counter() - t, "chunks": bot.store.count(), "embedded": report.chunks_written}
+    elif name == "raw":
+        import chromadb
+        import numpy as np
+
+        from assistant.index.store import ChunkStore
+        from assistant.ingest.loader import iter_corpus
+        from assistant.ingest.pipeline import embedding_text, prepare
+
+        # the chunk texts are made before the clock starts: raw is only encode + add
+        texts = [embedding_text(a, c) for a in iter_corpus(corpus) for c in prepare(a, bot.settings, bot.registry)]
+        client = (chromadb.HttpClient(host=server.split(":")[0], port=int(server.split(":")[1])) if server
+                  else chromadb.PersistentClient(path=str(work / "raw")))
+        col = client.get_or_create_collection("raw", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+        step = min(bot.settings.batch_size, client.get_max_batch_size())
+        bot.embedder  # model loading is not part of either side's clock
+        t = time.perf_counter()
+        for i in range(0, len(texts), step):
+            vectors = bot.embedder.encode(texts[i:i + step], batch_size=step)
+            col.add(ids=[str(j) for j in range(i, i + len(vectors))], embeddings=np.asarray(vectors), documents=texts[i:i + step])
+        out = {"seconds": time.perf_counter() - t, "chunks": len(texts)}
+    elif name == "vanilla":
+        from langchain_chroma import Chroma
+        from langchain_core.embeddings import Embeddings
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        from assistant.ingest.loader import iter_corpus
+
+        embedder = bot.embedder
+
+        class Wrapped(Embeddings):
+            def embed_documents(self, texts):
+                return embedder.encode(list(texts)).tolist()
+
+            def embed_query(self, text):
+                return embedder.encode([text])[0].tolist()
+
+        kwargs = {"client": __import__("chromadb").HttpClient(host=server.split(":")[0], port=int(server.split(":")[1]))} \
+            if server else {"persist_directory": str(work / "vanilla")}
+        db = Chroma(collection_name="vanilla", embedding_function=Wrapped(), **kwargs)
+        splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+        t = time.perf_counter()
+        texts: list[str] = []
+        n = 0
+        for a in iter_corpus(corpus):
+            texts += splitter.split_text(a.text)
+            if len(texts) >= bot.settings.batch_size:
+                db.add_texts(texts)
+                n += len(texts)
+                texts = []
+        if texts:
+            db.add_texts(texts)
+            n += len(texts)
+        out = {"seconds": time.perf_counter() - t, "chunks": n}
+    elif name == "ask":
+        import numpy as np
+
+        questions = [json.loads(x)["question"] for x in (ROOT.parent / "shared/data/realtimeqa/questions.jsonl").open()][:50] \
+            if (ROOT.parent / "shared/data/realtimeqa/questions.jsonl").exists() else [f"What happened in report {i}?" for i in range(50)]
+        bot.ensure_index()
+        bot.ask(questions[0])  # warm
+        ours, raw = [], []
+        for q in questions:
+            t = time.perf_counter()
+            bot.ask(q)
+            ours.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            v = bot.embedder.encode([q])[0]
+            bot.store.chunks.query(query_embeddings=[np.asarray(v, dtype=np.float32)], n_results=5)
+            raw.append(time.perf_counter() - t)
+        q50 = statistics.median
+        out = {"ours_p50": q50(ours), "ours_p95": sorted(ours)[int(0.95 * (len(ours) - 1))],
+               "raw_p50": q50(raw), "raw_p95": sorted(raw)[int(0.95 * (len(raw) - 1))]}
+    out["peak_mb"] = peak_mb()
+    return out
+
+
+def run_phase(name: str, corpus: Path, work: Path, server: str | None) -> dict:
+    cmd = [sys.executable, __file__, "--phase", name, "--corpus", str(corpus), "--work", str(work)]
+    if server:
+        cmd += ["--server-url", server]
+    res = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+    if res.returncode:
+        raise SystemExit(f"phase {name} failed:\n{res.stderr[-3000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def timed(cmd: list[str], env: dict | None = None) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, capture_output=True, check=True, env={**os.environ, **(env or {})})
+    return time.perf_counter() - t
+
+
+def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+    proc = subprocess.Popen([chroma, "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(120):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("chroma run did not start")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("articles", type=Path, nargs="?")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--server", action="store_true", help="index into a `chroma run` server on loopback")
+    ap.add_argument("--skip", nargs="*", default=[], choices=["vanilla", "raw", "cold"])
+    ap.add_argument("--phase", help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--server-url", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.phase:
+        print(json.dumps(phase(args.phase, args.corpus, args.work, args.server_url)))
+        return
+    exe = str(Path(sys.executable).parent / "assistant")
+    help_s = min(timed([exe, "--help"]) for _ in range(5))
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; `assistant --help` {help_s:.3f} s (best of 5)\n")
+    rows = []
+    for size in args.sizes:
+        work = Path(tempfile.mkdtemp(prefix=f"scale-{size}-"))
+        corpus = work / "corpus"
+        corpus.mkdir()
+        n_articles = make_corpus(args.articles, corpus / "articles.jsonl", size)
+        server = proc = None
+        if args.server:
+            proc, server = start_server(work / "chroma")
+        try:
+            ours = run_phase("ours", corpus, work, server)
+            again = run_phase("reingest", corpus, work, server)
+            raw = run_phase("raw", corpus, work, server) if "raw" not in args.skip else None
+            vanilla = run_phase("vanilla", corpus, work, server) if "vanilla" not in args.skip else None
+            ask = run_phase("ask", corpus, work, server)
+            cold = None
+            if "cold" not in args.skip:
+                env = {"ASSISTANT_CHROMA_URL": server} if server else {}
+                cold = timed([exe, "ask", "Who said what?", "--corpus", str(corpus), "--index-dir", str(work / "index")], env)
+        finally:
+            if proc:
+                proc.terminate()
+        row = {"chunks": ours["chunks"], "articles": n_articles, "ingest s": ours["seconds"],
+               "x raw": ours["seconds"] / raw["seconds"] if raw else float("nan"),
+               "x vanilla": ours["seconds"] / vanilla["seconds"] if vanilla else float("nan"),
+               "reingest share": again["seconds"] / ours["seconds"],
+               "ask p50 s": ask["ours_p50"], "ask p95 s": ask["ours_p95"], "x raw query p50": ask["ours_p50"] / ask["raw_p50"],
+               "peak MB ingest": ours["peak_mb"], "peak MB raw": raw["peak_mb"] if raw else float("nan"),
+               "cold first answer s": cold if cold else float("nan")}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+        shutil.rmtree(work, ignore_errors=True)
+    cols = list(rows[0])
+    print(f"\n{'Chroma server' if args.server else 'embedded Chroma'}\n")
+    print("| " + " | ".join(cols) + " |")
+    print("| " + " | ".join("---" for _ in cols) + " |")
+    for r in rows:
+        print("| " + " | ".join(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in cols) + " |")
+
+
+if __name__ == "__main__":
+    main()
