@@ -72,17 +72,9 @@ class Vanilla(Baseline):
     def __init__(self, bot: Assistant, articles: list[dict], folder: Path):
         super().__init__(bot)
         from langchain_chroma import Chroma
-        from langchain_core.embeddings import Embeddings
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        embedder = bot.embedder
-
-        class Wrapped(Embeddings):
-            def embed_documents(self, texts):
-                return embedder.encode(list(texts)).tolist()
-
-            def embed_query(self, text):
-                return embedder.encode([text])[0].tolist()
+        from assistant.embedding.langchain import AssistantEmbeddings
 
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
         texts, metas = [], []
@@ -90,7 +82,8 @@ class Vanilla(Baseline):
             for i, piece in enumerate(splitter.split_text(a["text"])):
                 texts.append(piece)
                 metas.append({"article_id": a["id"], "title": a.get("title") or "", "i": i})
-        self.db = Chroma(collection_name="vanilla", embedding_function=Wrapped(), persist_directory=str(folder))
+        self.db = Chroma(collection_name="vanilla", embedding_function=AssistantEmbeddings(bot.embedder),
+                         persist_directory=str(folder))
         step = 5000  # under Chroma's per-call limit
         for s in range(0, len(texts), step):
             self.db.add_texts(texts[s:s + step], metadatas=metas[s:s + step])

@@ -95,23 +95,14 @@ def phase(name: str, corpus: Path, work: Path, server: str | None) -> dict:
         out = {"seconds": time.perf_counter() - t, "chunks": len(texts)}
     elif name == "vanilla":
         from langchain_chroma import Chroma
-        from langchain_core.embeddings import Embeddings
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+        from assistant.embedding.langchain import AssistantEmbeddings
         from assistant.ingest.loader import iter_corpus
-
-        embedder = bot.embedder
-
-        class Wrapped(Embeddings):
-            def embed_documents(self, texts):
-                return embedder.encode(list(texts)).tolist()
-
-            def embed_query(self, text):
-                return embedder.encode([text])[0].tolist()
 
         kwargs = {"client": __import__("chromadb").HttpClient(host=server.split(":")[0], port=int(server.split(":")[1]))} \
             if server else {"persist_directory": str(work / "vanilla")}
-        db = Chroma(collection_name="vanilla", embedding_function=Wrapped(), **kwargs)
+        db = Chroma(collection_name="vanilla", embedding_function=AssistantEmbeddings(bot.embedder), **kwargs)
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
         t = time.perf_counter()
         texts: list[str] = []
