@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install chat test clean
+.PHONY: install chat ask test clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 chat: install
+	$(BIN)/assistant chat
+
+ask: install
 	$(BIN)/assistant ask "How many civilians were killed in Ganja?"
 
 test: install

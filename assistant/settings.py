@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     max_article_chars: int = Field(
         2_000_000, ge=1000, description="Longest article indexed; a longer one (a dump, not an article) is reported and skipped."
     )
+    ingest_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=0, le=64,
+        description="Processes that split and attribute articles while ingest embeds and writes; 0 = none.",
+    )
     batch_size: int = Field(256, ge=1, le=5461, description="Chunks per embedding and Chroma add batch.")
     reranker_model: str | None = Field(
         None, description="A cross-encoder (sentence-transformers name or folder) to re-rank passages; off when unset."

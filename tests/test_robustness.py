@@ -96,7 +96,7 @@ def test_killed_ingest_leaves_every_chunk_exactly_once_and_bm25_in_step(tmp_path
         at = rng.uniform(0.2, 1.0) * full
         time.sleep(at)
         proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=60)
+        proc.communicate(timeout=60)  # returns only once its worker processes are gone too
         kills.append((round(at, 1), proc.returncode))
     assert sum(rc == -signal.SIGKILL for _, rc in kills) >= 8, kills  # killed, not finished first
     final = _ingest(corpus, index)

@@ -20,7 +20,10 @@ Example:
 """
 from __future__ import annotations
 
+import os
 import time
+from collections import deque
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..attribution.engine import attribute_article
@@ -35,12 +38,60 @@ from .chunker import chunk_article
 from .loader import iter_corpus
 
 PIPELINE_VERSION = "2"
+INLINE_ARTICLES = 32  # a small ingest is not worth starting worker processes for
+WINDOW_PER_WORKER = 8  # articles in flight per worker
 
 
 def prepare(article: Article, settings: Settings, registry: PartyRegistry) -> list[Chunk]:
     """Sentences with attributions, grouped into chunks."""
     sentences = attribute_article(article.text, registry)
     return chunk_article(article, sentences, settings.chunk_size, settings.chunk_overlap)
+
+
+def prepared(
+    articles: Iterable[tuple[Article, str, bool]], settings: Settings, registry: PartyRegistry
+) -> Iterator[tuple[Article, str, bool, list[Chunk]]]:
+    """Each (article, fingerprint, existed) with its chunks, in order. Past the first few articles,
+    the sentences, attributions and chunks are made in worker processes (ASSISTANT_INGEST_WORKERS)
+    while this process embeds and writes the previous batch; at most a small window of articles
+    is in flight, so memory stays bounded by the batch, not the corpus."""
+    window: deque = deque()
+    pool = None
+    try:
+        for n, (article, fp, existed) in enumerate(articles):
+            if pool is None and settings.ingest_workers and n >= INLINE_ARTICLES:
+                from concurrent.futures import ProcessPoolExecutor
+                from multiprocessing import get_context
+
+                # spawn: a forked copy of a process holding torch's threads is not safe
+                pool = ProcessPoolExecutor(settings.ingest_workers, mp_context=get_context("spawn"),
+                                           initializer=_die_with_parent, initargs=(os.getpid(),))
+            if pool is None:
+                yield article, fp, existed, prepare(article, settings, registry)
+                continue
+            window.append((article, fp, existed, pool.submit(prepare, article, settings, registry)))
+            if len(window) >= WINDOW_PER_WORKER * settings.ingest_workers:
+                a, f, e, future = window.popleft()
+                yield a, f, e, future.result()
+        while window:
+            a, f, e, future = window.popleft()
+            yield a, f, e, future.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when the ingest that started it is killed, instead of running on alone."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # killed while this worker was starting
+        os._exit(1)
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
@@ -82,28 +133,33 @@ def run_ingest(
         from tqdm import tqdm
 
         bar = tqdm(unit=" articles", desc="ingest", leave=False)
-    for item in iter_corpus(Path(settings.corpus), settings.max_article_chars):
-        if isinstance(item, LoadIssue):
-            issues.append(item)
-            if item.level == "error":
-                failed_paths.add(item.path.split(":")[0].split("[")[0])
-            continue
-        if bar is not None:
-            bar.update(1)
-        if item.id in seen:
-            issues.append(LoadIssue(item.path or item.id, f"duplicate article id {item.id!r}; the first file with it was kept, give this one another id"))
-            continue
-        seen.add(item.id)
-        fp = fingerprint(item, extra)
-        old = manifest.get(item.id)
-        if old is not None and old.fingerprint == fp:
-            counts["unchanged"] += 1
-            continue
-        chunks = prepare(item, settings, registry)
+
+    def changed() -> Iterator[tuple[Article, str, bool]]:
+        """The articles that need indexing, with their fingerprint and whether they were indexed."""
+        for item in iter_corpus(Path(settings.corpus), settings.max_article_chars):
+            if isinstance(item, LoadIssue):
+                issues.append(item)
+                if item.level == "error":
+                    failed_paths.add(item.path.split(":")[0].split("[")[0])
+                continue
+            if bar is not None:
+                bar.update(1)
+            if item.id in seen:
+                issues.append(LoadIssue(item.path or item.id, f"duplicate article id {item.id!r}; the first file with it was kept, give this one another id"))
+                continue
+            seen.add(item.id)
+            fp = fingerprint(item, extra)
+            old = manifest.get(item.id)
+            if old is not None and old.fingerprint == fp:
+                counts["unchanged"] += 1
+                continue
+            yield item, fp, old is not None
+
+    for item, fp, existed, chunks in prepared(changed(), settings, registry):
         if not chunks:
             issues.append(LoadIssue(item.path or item.id, "article has no sentences to index"))
             continue
-        counts["updated" if old is not None else "added"] += 1
+        counts["updated" if existed else "added"] += 1
         pending.append((item, fp, chunks))
         pending_chunks += len(chunks)
         if pending_chunks >= settings.batch_size:
