@@ -122,43 +122,11 @@ class Assistant:
         return out
 
     def add_files(self, files: Sequence[Any], folder: str = "uploads") -> tuple[list[str], list[str]]:
-        """Copy article files into ``<corpus>/<folder>`` after the loader has read them; a file
-        it cannot use is refused with the reason, and the others are still added. Names are
-        reduced to their last part, so no upload lands outside the corpus. Returns (the corpus
-        paths added, one message per refused file); call :meth:`ingest` to index them."""
-        import shutil
-        import tempfile
-        from pathlib import Path
+        """Copy article files into ``<corpus>/<folder>`` once the loader has read them (see
+        :func:`assistant.ingest.upload.add_files`); the next question or :meth:`ingest` indexes them."""
+        from .ingest.upload import add_files
 
-        from .ingest.loader import SUPPORTED, load_file
-
-        target = Path(self.settings.corpus) / folder
-        added, refused = [], []
-        for item in files:
-            src = Path(str(getattr(item, "name", item)))
-            name = re.sub(r"[^\w.\-]+", "_", Path(str(getattr(item, "orig_name", None) or src.name)).name).lstrip(".")
-            if not name or Path(name).suffix.lower() not in SUPPORTED:
-                refused.append(f"{name or src.name}: not an article file; use one of {', '.join(sorted(SUPPORTED))}")
-                continue
-            with tempfile.TemporaryDirectory() as tmp:  # read under its final name, as ingest will
-                probe = Path(tmp) / name
-                try:
-                    shutil.copyfile(src, probe)
-                except OSError as exc:
-                    refused.append(f"{name}: cannot read the upload ({exc.strerror})")
-                    continue
-                results = list(load_file(probe, Path(tmp), self.settings.max_article_chars))
-            errors = [str(r).replace(str(Path(tmp)) + "/", "") for r in results if getattr(r, "level", None) == "error"]
-            if not any(not hasattr(r, "level") for r in results):  # no article came out of it
-                refused.append("; ".join(errors) or f"{name}: no article in the file")
-                continue
-            target.mkdir(parents=True, exist_ok=True)
-            dest, n = target / name, 1
-            while dest.exists():
-                dest, n = target / f"{Path(name).stem}-{n}{Path(name).suffix}", n + 1
-            shutil.copyfile(src, dest)
-            added.append(str(dest.relative_to(self.settings.corpus)))
-            refused += errors  # a JSONL file's bad lines, reported; its good lines load
+        added, refused = add_files(self.settings.corpus, files, folder, self.settings.max_article_chars)
         with self._lock:
             self._fresh = False  # the next question re-ingests
         return added, refused
