@@ -105,7 +105,7 @@ def build_app(bot: Any):
         question = (question or "").strip()
         chat.append({"role": "user", "content": question or "(empty)"})
         chat.append({"role": "assistant", "content": "Searching the corpus…"})
-        yield "", chat, turns, gr.update(), gr.update(), gr.update(), None
+        yield "", chat, turns, gr.update(), gr.update(), gr.update()
         try:
             filters = _filters(parties, outlets, since, until)
             draft = ""
@@ -113,17 +113,16 @@ def build_app(bot: Any):
                 if event["event"] == "token":
                     draft += event["text"]
                     chat[-1] = {"role": "assistant", "content": "Drafting (not yet checked):\n\n```\n" + draft.replace("`", "'") + "\n```"}
-                    yield "", chat, turns, gr.update(), gr.update(), gr.update(), None
+                    yield "", chat, turns, gr.update(), gr.update(), gr.update()
                 else:
                     answer = event["answer"]
         except AssistantError as exc:
             chat[-1] = {"role": "assistant", "content": f"⚠ {inert_markdown(str(exc))}"}
-            yield question, chat, turns, gr.update(), gr.update(), gr.update(), None
+            yield question, chat, turns, gr.update(), gr.update(), gr.update()
             return
         chat[-1] = {"role": "assistant", "content": chat_markdown(answer)}
         turns.append((question, answer))
-        yield ("", chat, turns, answer_html(answer, palette), sources_html(answer, palette, bot.article_text),
-               answer.to_dict(), answer)
+        yield "", chat, turns, answer_html(answer, palette), sources_html(answer, palette, bot.article_text), answer
 
     def export(answer) -> str | None:
         from ..answer.render import export_markdown
@@ -188,7 +187,6 @@ def build_app(bot: Any):
                 with gr.Column(scale=6):
                     answer_panel = gr.HTML("<p>Ask a question to see each party's claims.</p>", elem_id="answer-panel")
                     sources_panel = gr.HTML("", elem_id="sources-panel")
-                    answer_json = gr.JSON(label="JSON", visible=False)
         with gr.Tab("Corpus"):
             status = gr.Markdown(status_markdown, elem_id="corpus-status")
             with gr.Row():
@@ -196,7 +194,7 @@ def build_app(bot: Any):
                 files = gr.File(label="Upload articles (.md, .txt, .html, .json, .jsonl)", file_count="multiple",
                                 elem_id="upload")
             corpus_log = gr.Markdown(elem_id="corpus-log")
-        outputs = [question, chat, turns, answer_panel, sources_panel, answer_json, last_answer]
+        outputs = [question, chat, turns, answer_panel, sources_panel, last_answer]
         inputs = [question, chat, turns, parties, outlets, since, until]
         ask.click(respond, inputs, outputs, api_visibility="private")
         question.submit(respond, inputs, outputs, api_visibility="private")
