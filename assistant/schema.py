@@ -55,6 +55,12 @@ class Attribution:
     cue: Span | None = None
     speaker_description: str | None = None
 
+    @property
+    def region(self) -> tuple[int, int]:
+        """From the first of source, cue and content to the last (the offsets of the spans)."""
+        parts = [self.content] + [x for x in (self.source, self.cue) if x]
+        return min(x.start for x in parts), max(x.end for x in parts)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": asdict(self.source) if self.source else None,

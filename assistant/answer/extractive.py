@@ -40,19 +40,15 @@ class _Candidate:
     coverage: float
 
 
-def _region_start(a: Attribution) -> int:
-    return min([a.content.start] + [s.start for s in (a.source, a.cue) if s])
-
-
 def _pieces(sentence: Sentence, text: str, offset: int) -> list[tuple[str, Attribution | None]]:
     """The sentence cut where another party starts speaking; each piece with its attribution."""
-    attrs = sorted(sentence.attributions, key=_region_start)
+    attrs = sorted(sentence.attributions, key=lambda a: a.region[0])
     if len({a.party for a in attrs}) <= 1:
         return [(text[sentence.start - offset:sentence.end - offset], attrs[0] if attrs else None)]
     pieces = []
     for i, a in enumerate(attrs):
-        start = sentence.start if i == 0 else max(_region_start(a), sentence.start)
-        end = sentence.end if i + 1 == len(attrs) else max(_region_start(attrs[i + 1]), start)
+        start = sentence.start if i == 0 else max(a.region[0], sentence.start)
+        end = sentence.end if i + 1 == len(attrs) else max(attrs[i + 1].region[0], start)
         piece = text[start - offset:end - offset].strip()
         piece = re.sub(r"(?:,?\s+(?:and|but|while|with)|[,;])$", "", piece).strip()
         if piece:
@@ -105,8 +101,8 @@ def _whole_quote(passage: Passage, sentence: Sentence) -> Sentence:
     attrs = sentence.attributions
     if not attrs or len({a.party for a in attrs}) > 1 or any(a.kind != "direct" for a in attrs):
         return sentence
-    start = min(_region_start(a) for a in attrs)
-    end = max(max([a.content.end] + [x.end for x in (a.source, a.cue) if x]) for a in attrs)
+    start = min(a.region[0] for a in attrs)
+    end = max(a.region[1] for a in attrs)
     c = passage.chunk
     start = start if c.start <= start < sentence.start else sentence.start
     end = end if sentence.end < end <= c.end else sentence.end

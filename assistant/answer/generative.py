@@ -124,12 +124,12 @@ def from_structured(answer: ModelAnswer) -> tuple[list[Draft], bool]:
     return drafts, not drafts
 
 
-def supports_structured(llm: Any) -> bool:
+def structured(llm: Any) -> Any:
+    """The model bound to :class:`ModelAnswer`, or None when it has no structured output."""
     try:
-        llm.with_structured_output(ModelAnswer)
+        return llm.with_structured_output(ModelAnswer)
     except NotImplementedError:
-        return False
-    return True
+        return None
 
 
 def within(items: Callable[[], Iterator[Any]], timeout: float) -> Iterator[Any]:
@@ -175,9 +175,9 @@ def generate(
 ) -> Iterator[str | tuple[list[Draft], bool]]:
     """Yield the reply's tokens as they come (when ``stream``), then (drafts, said_none)."""
     msgs = messages(question, passages, system, template)
-    if not stream and supports_structured(llm):
-        structured = llm.with_structured_output(ModelAnswer)
-        (reply,) = list(within(lambda: iter([structured.invoke(msgs)]), timeout))
+    bound = None if stream else structured(llm)
+    if bound is not None:
+        (reply,) = list(within(lambda: iter([bound.invoke(msgs)]), timeout))
         if not isinstance(reply, ModelAnswer):
             raise ModelOutputError(f"structured output of type {type(reply).__name__}")
         yield from_structured(reply)

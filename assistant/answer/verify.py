@@ -80,18 +80,12 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
     return where[at], where[at + len(needle.strip()) - 1] + 1
 
 
-def _region(a: Attribution) -> tuple[int, int]:
-    """From the first of source, cue and content to the last (article offsets)."""
-    parts = [a.content] + [x for x in (a.source, a.cue) if x]
-    return min(x.start for x in parts), max(x.end for x in parts)
-
-
 def _candidate_spans(p: Passage) -> list[tuple[int, int]]:
     """What may stand as a quote, in chunk offsets: each attribution's own words (source, cue
     and content), then whole sentences; the narrower first, so that a sentence in which two
     parties speak is quoted by the part the claim rests on."""
     c = p.chunk
-    regions = [(lo - c.start, hi - c.start) for s in c.sentences for lo, hi in map(_region, s.attributions)
+    regions = [(lo - c.start, hi - c.start) for s in c.sentences for lo, hi in (a.region for a in s.attributions)
                if c.start <= lo and hi <= c.end]
     sentences = [(s.start - c.start, s.end - c.start) for s in c.sentences]
     return regions + sentences or [(0, len(c.text))]
@@ -128,7 +122,7 @@ def attribution_at(p: Passage, start: int, end: int) -> Attribution | None:
         if s.end <= a0 or s.start >= a1:
             continue
         for a in s.attributions:
-            lo, hi = _region(a)
+            lo, hi = a.region
             overlap = min(hi, a1) - max(lo, a0)
             if overlap > best_overlap:
                 best, best_overlap = a, overlap

@@ -121,7 +121,7 @@ def attribute_article(text: str, registry: PartyRegistry | None = None) -> list[
     starts = [s for s, _ in sentences]
     touching: list[list[Attribution]] = [[] for _ in sentences]
     for a in resolved:
-        region = _region(a)
+        region = a.region
         i = max(bisect_right(starts, region[0]) - 1, 0)
         while i < len(sentences) and sentences[i][0] < region[1]:
             if _overlaps(region, sentences[i]):
@@ -130,7 +130,7 @@ def attribute_article(text: str, registry: PartyRegistry | None = None) -> list[
     out: list[Sentence] = []
     for (s_start, s_end), attrs in zip(sentences, touching):
         attrs += _outlet_fill(text, s_start, s_end, attrs)
-        attrs.sort(key=lambda a: _region(a)[0])
+        attrs.sort(key=lambda a: a.region[0])
         out.append(Sentence(s_start, s_end, tuple(attrs)))
     return out
 
@@ -639,18 +639,12 @@ def _last_proper_noun(text: str, pos: int) -> str | None:
 # --------------------------------------------------------------------------- outlet voice
 
 
-def _region(a: Attribution) -> tuple[int, int]:
-    starts = [a.content.start] + [s.start for s in (a.source, a.cue) if s]
-    ends = [a.content.end] + [s.end for s in (a.source, a.cue) if s]
-    return min(starts), max(ends)
-
-
 def _outlet_fill(text: str, s_start: int, s_end: int, attrs: list[Attribution]) -> list[Attribution]:
     """The outlet's own voice: a sentence, or its leading main clause, that nobody is said to say."""
     if not attrs:
         span = (s_start, s_end)
     else:
-        first = min(max(_region(a)[0], s_start) for a in attrs)
+        first = min(max(a.region[0], s_start) for a in attrs)
         lead = _strip(text, s_start, first, chars=" ,;")
         lead = (lead[0], _drop_connector(text, *lead))
         # a short opening phrase ("In Stepanakert,") belongs to the attribution that follows

@@ -211,12 +211,15 @@ class ChunkStore:
         between two chunks is only white space, as chunks are whole sentences)."""
         got = self.chunks.get(where={"article_id": article_id}, include=["documents", "metadatas"])
         pieces = sorted((int(m["start"]), d) for d, m in zip(got["documents"], got["metadatas"]))
-        text = ""
-        for start, doc in pieces:
-            if start > len(text):
-                text += " " * (start - len(text))
-            text = text[:start] + doc + text[start + len(doc):]
-        return text
+        parts: list[str] = []
+        end = 0
+        for start, doc in pieces:  # gaps become spaces; overlapping chunks add only what is new
+            if start >= end:
+                parts += [" " * (start - end), doc]
+            elif start + len(doc) > end:
+                parts.append(doc[end - start:])
+            end = max(end, start + len(doc))
+        return "".join(parts)
 
     def iter_chunks(self, page: int = 2000) -> Iterable[tuple[str, str, dict[str, Any]]]:
         """Every stored chunk as (id, text, metadata), a page at a time."""
