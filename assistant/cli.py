@@ -43,6 +43,7 @@ def cli() -> None:
 _corpus_opt = click.option("--corpus", type=click.Path(file_okay=False), help="Corpus folder [ASSISTANT_CORPUS, default ./corpus].")
 _index_opt = click.option("--index-dir", type=click.Path(file_okay=False), help="Index folder [ASSISTANT_INDEX_DIR].")
 _chroma_opt = click.option("--chroma-url", help="host:port of a Chroma server [ASSISTANT_CHROMA_URL].")
+_llm_opt = click.option("--llm", help="A chat model as provider:model, e.g. ollama:llama3.1 [ASSISTANT_LLM; default: extractive].")
 
 
 @cli.command()
@@ -89,7 +90,7 @@ def ingest(corpus: str | None, index_dir: str | None, chroma_url: str | None, st
 @click.option("--article", "articles", multiple=True, help="Only this article id (repeatable).")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD).")
-@click.option("--llm", help="A chat model as provider:model, e.g. ollama:llama3.1 [ASSISTANT_LLM; default: extractive].")
+@_llm_opt
 @click.option("--stream", is_flag=True, help="Show the model's draft on stderr as it is written.")
 def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: str | None, as_json: bool, k: int | None,
         history_file: str | None, parties: tuple[str, ...], outlets: tuple[str, ...], articles: tuple[str, ...],
@@ -144,7 +145,7 @@ def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: st
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on; beyond loopback needs --auth.")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--auth", help="user:password to require [ASSISTANT_UI_AUTH].")
-@click.option("--llm", help="A chat model as provider:model [ASSISTANT_LLM; default: extractive].")
+@_llm_opt
 def chat(corpus: str | None, index_dir: str | None, chroma_url: str | None, host: str, port: int, auth: str | None,
          llm: str | None) -> None:
     """Open the chat page (Gradio) on the corpus, at http://HOST:PORT."""
@@ -188,7 +189,7 @@ def _minimum(ctx, param, values: tuple[str, ...]) -> dict[str, float]:
 @_corpus_opt
 @_index_opt
 @_chroma_opt
-@click.option("--llm", help="A chat model as provider:model [ASSISTANT_LLM; default: extractive].")
+@_llm_opt
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
 def evaluate(testset: str, report_dir: str | None, minimums: dict[str, float], corpus: str | None,
              index_dir: str | None, chroma_url: str | None, llm: str | None, progress: bool | None) -> None:

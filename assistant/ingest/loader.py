@@ -87,8 +87,9 @@ def load_file(path: Path, root: Path | None = None, max_chars: int = DEFAULT_MAX
         return
     try:
         # a dump is not an article: refuse it before reading it into memory (JSON Lines hold many)
-        if suffix != ".jsonl" and path.stat().st_size > 4 * max_chars + 65536:
-            yield LoadIssue(str(path), "file is " + _too_long(path.stat().st_size / 1e6, "MB", max_chars))
+        size = path.stat().st_size
+        if suffix != ".jsonl" and size > 4 * max_chars + 65536:
+            yield LoadIssue(str(path), "file is " + _too_long(size / 1e6, "MB", max_chars))
             return
         raw = path.read_bytes()
     except OSError as exc:
