@@ -90,11 +90,13 @@ def ingest(corpus: str | None, index_dir: str | None, chroma_url: str | None, st
 @click.option("--article", "articles", multiple=True, help="Only this article id (repeatable).")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD).")
+@click.option("--as-of", "as_of", help="The day the question is asked (YYYY-MM-DD): \"this week\" and recent news "
+              "are read against it (default: today, for questions that say when).")
 @_llm_opt
 @click.option("--stream", is_flag=True, help="Show the model's draft on stderr as it is written.")
 def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: str | None, as_json: bool, k: int | None,
         history_file: str | None, parties: tuple[str, ...], outlets: tuple[str, ...], articles: tuple[str, ...],
-        since: str | None, until: str | None, llm: str | None, stream: bool) -> None:
+        since: str | None, until: str | None, as_of: str | None, llm: str | None, stream: bool) -> None:
     """Answer QUESTION from the corpus (builds or refreshes the index first)."""
     from .errors import AssistantError
 
@@ -107,7 +109,7 @@ def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: st
     try:
         from .schema import Filters
 
-        filters = Filters.build(parties, outlets, articles, since, until)
+        filters = Filters.build(parties, outlets, articles, since, until, as_of)
         bot = _assistant(corpus, index_dir, chroma_url, llm)
         bot.llm  # a model that cannot be had fails here, before any work
         report = bot.ensure_index()
@@ -115,7 +117,7 @@ def ask(question: str, corpus: str | None, index_dir: str | None, chroma_url: st
             for issue in report.issues:
                 click.echo(str(issue), err=True)
         answer = None
-        for event in bot.stream(question, history=history, k=k, filters=filters or None):
+        for event in bot.stream(question, history=history, k=k, filters=filters):
             if event["event"] == "token" and stream:
                 click.echo(event["text"], nl=False, err=True)
             elif event["event"] == "answer":

@@ -134,18 +134,31 @@ class Filters:
     articles: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
+    # The day the question is asked: "this week" and the latest news are read against it. A
+    # preference for what was published shortly before, not a restriction.
+    as_of: str | None = None
 
     def __bool__(self) -> bool:
+        """Whether anything is excluded (``as_of`` alone excludes nothing)."""
         return bool(self.parties or self.outlets or self.articles or self.since or self.until)
 
+    def within(self, frame: "Timeframe") -> "Filters | None":
+        """These filters narrowed to ``frame``'s days; None when nothing can pass both."""
+        since = max(filter(None, (self.since, frame.since)))
+        until = min(filter(None, (self.until, frame.until)))
+        if since > until:
+            return None
+        return Filters(self.parties, self.outlets, self.articles, since, until)
+
     @classmethod
-    def build(cls, parties=(), outlets=(), articles=(), since: str | None = None, until: str | None = None) -> "Filters":
+    def build(cls, parties=(), outlets=(), articles=(), since: str | None = None, until: str | None = None,
+              as_of: str | None = None) -> "Filters":
         """Checked filters: dates must be ISO (2020-10-04) and ``since`` not after ``until``."""
         from datetime import date
 
         from .errors import QuestionError
 
-        for name, value in (("since", since), ("until", until)):
+        for name, value in (("since", since), ("until", until), ("as_of", as_of)):
             if value is not None:
                 try:
                     date.fromisoformat(str(value)[:10])
@@ -153,7 +166,8 @@ class Filters:
                     raise QuestionError(f"filter {name}={value!r} is not a date; write it as YYYY-MM-DD") from None
         if since and until and day_number(since) > day_number(until):
             raise QuestionError(f"filter since={since} is after until={until}; swap them")
-        return cls(tuple(parties), tuple(outlets), tuple(articles), since and str(since)[:10], until and str(until)[:10])
+        return cls(tuple(parties), tuple(outlets), tuple(articles), since and str(since)[:10], until and str(until)[:10],
+                   as_of and str(as_of)[:10])
 
     def allows(self, meta: dict) -> bool:
         """Whether a chunk with Chroma-style metadata ``meta`` passes (the lexical index's check)."""
@@ -161,7 +175,7 @@ class Filters:
             return False
         if self.outlets and meta.get("source") not in self.outlets:
             return False
-        if self.parties and not any(meta.get(party_key(p)) for p in self.parties):
+        if self.parties and not set(self.parties) & set(meta.get("parties") or ()):
             return False
         day = meta.get("published_day")
         if self.since and (day is None or day < day_number(self.since)):
@@ -171,9 +185,14 @@ class Filters:
         return True
 
 
-def party_key(party: str) -> str:
-    """The metadata flag a chunk carries when ``party`` speaks in it."""
-    return f"party:{party}"
+@dataclass(frozen=True)
+class Timeframe:
+    """The days a question is about (ISO dates, both included) and the words that said so
+    (None when only the day it was asked is known)."""
+
+    since: str
+    until: str
+    phrase: str | None = None
 
 
 def day_number(iso: str) -> int:

@@ -39,11 +39,13 @@ def test_failing_threshold_exits_non_zero_and_bad_lines_are_reported(tmp_path):
         "{not json",
         json.dumps({"question": "x", "nul": True}),
         json.dumps({"question": "What is the recipe for banana bread?", "null": True}),
+        json.dumps({"question": "Who fired this week?", "as_of": "last Friday"}),
     ]) + "\n")
     result = run_cli("eval", str(testset), "--corpus", str(CORPUS), "--index-dir", str(tmp_path / "idx"),
                      "--min", "claim_party_accuracy=0.5", "--min", "null_accuracy=1")
     assert result.returncode == 1
     assert "t.jsonl:2: not JSON" in result.stderr and "t.jsonl:3: nul: Extra inputs" in result.stderr
+    assert "t.jsonl:5: as_of:" in result.stderr
     assert "threshold missed: claim_party_accuracy = 0.000, below 0.5" in result.stderr
     assert "null_accuracy" not in result.stderr.split("threshold missed")[-1]
     unknown = run_cli("eval", str(testset), "--min", "accuracy=1")
@@ -58,8 +60,11 @@ def test_api_reports_the_party_it_found(seed_assistant):
                  tags=["denial"]),
         EvalItem(question="Who denied firing toward Azerbaijan?", expect=[{"contains": "denied", "party": ["armenia", "un"]}],
                  gold_article_ids=["5955795cbc8a8a5d"], tags=["denial"]),
+        EvalItem(question="Who denied firing toward Azerbaijan this week?", gold_article_ids=["5955795cbc8a8a5d"],
+                 as_of="2020-10-06"),
     ])
-    first, second = run.items
+    first, second, dated = run.items
+    assert dated.scores["hits@1"] == 1.0
     assert first.scores["claim_party_accuracy"] == 0.0 and "found it from armenia" in first.failures[0]
     assert second.scores == second.scores | {"claim_party_accuracy": 1.0, "hits@1": 1.0, "mrr": 1.0}
     assert run.per_tag["denial"]["claim_party_accuracy"] == 0.5

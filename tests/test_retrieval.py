@@ -170,3 +170,60 @@ def test_langchain_retriever_takes_filters(three):
     bot, _ = three
     docs = bot.as_retriever(k=5, filters=Filters(outlets=("Example Wire",))).invoke("civilians")
     assert docs and all("stepanakert" in d.metadata["title"].lower() for d in docs)
+
+
+SECOND_TRUCE = """---
+title: New humanitarian truce from midnight
+published: 2020-10-17
+source: Example Wire
+---
+Armenia and Azerbaijan agreed to a new humanitarian truce from midnight, the French presidency said on Saturday.
+
+The truce was agreed after calls between the leaders and the co-chairs of the Minsk Group.
+"""
+
+
+def test_timeframe_reads_time_words_against_the_day_asked():
+    from datetime import date
+
+    from assistant.retrieval.timeframe import timeframe
+    from assistant.schema import Timeframe
+
+    day = date(2020, 10, 18)
+    assert timeframe("Who agreed a truce this week?", day) == Timeframe("2020-10-11", "2020-10-18", "this week")
+    assert timeframe("What happened on Tuesday?", day).since == "2020-10-11"
+    assert timeframe("Who was shelled yesterday?", day).since == "2020-10-16"
+    assert timeframe("What did Lavrov say last month?", day).since == "2020-09-17"
+    assert timeframe("Who agreed a truce?", day) == Timeframe("2020-10-04", "2020-10-18", None)  # the news as of that day
+    assert timeframe("Who agreed a truce?", None) is None  # nothing says when: no preference
+    assert timeframe("Who agreed a truce this week?", None, today=day).until == "2020-10-18"
+    assert timeframe("Did Mondays matter?", day).phrase is None  # a weekday inside another word is not one
+    narrowed = Filters.build(outlets=["Example Wire"], since="2020-10-15").within(timeframe("this week", day))
+    assert narrowed == Filters(outlets=("Example Wire",), since="2020-10-15", until="2020-10-18")
+    assert Filters.build(until="2020-10-01").within(timeframe("this week", day)) is None
+
+
+def test_as_of_prefers_the_news_of_that_week_without_hiding_older_news(three):
+    bot, corpus = three
+    (corpus / "second-truce.md").write_text(SECOND_TRUCE, encoding="utf-8")
+    bot.ingest()
+    question = "Which humanitarian truce did Armenia and Azerbaijan agree to this week?"
+    first_week = bot.retrieve(question, k=3, filters=Filters.build(as_of="2020-10-11"))
+    assert first_week[0].published == "2020-10-10"
+    second_week = bot.retrieve(question, k=3, filters=Filters.build(as_of="2020-10-18"))
+    assert second_week[0].published == "2020-10-17"
+    # a preference, not a filter: asked a month later, both truces are still found
+    later = bot.retrieve(question, k=5, filters=Filters.build(as_of="2020-11-20"))
+    assert {"2020-10-10", "2020-10-17"} <= {p.published for p in later}
+    # other filters still hold within the timeframe
+    wire = bot.retrieve(question, k=5, filters=Filters.build(outlets=["Other Daily"], as_of="2020-10-18"))
+    assert wire and {p.source for p in wire} == {"Other Daily"}
+    answer = bot.ask(question, filters=Filters.build(as_of="2020-10-18"))
+    assert answer.found and answer.sources[answer.claims[0].sources[0] - 1].published == "2020-10-17"
+    out = run_cli("ask", question, "--corpus", str(corpus), "--index-dir", str(bot.settings.index_dir), "--json",
+                  "--as-of", "2020-10-11")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["sources"][data["claims"][0]["sources"][0] - 1]["published"] == "2020-10-10"
+    bad = run_cli("ask", question, "--corpus", str(corpus), "--index-dir", str(bot.settings.index_dir), "--as-of", "Tuesday")
+    assert bad.returncode == 2 and "as_of" in bad.stderr

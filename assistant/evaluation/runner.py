@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..schema import Answer
+from ..schema import Answer, Filters
 from . import metrics as m
 from .testset import EvalItem
 
@@ -64,24 +64,25 @@ class EvalRun:
         return out
 
 
-def _history(system: Any, item: EvalItem) -> list[tuple[str, Any]]:
+def _history(system: Any, item: EvalItem, filters: Filters | None) -> list[tuple[str, Any]]:
     turns: list[tuple[str, Any]] = []
     for t in item.history:
-        answer = t.answer if t.answer is not None else system.ask(t.question, history=list(turns))
+        answer = t.answer if t.answer is not None else system.ask(t.question, history=list(turns), filters=filters)
         turns.append((t.question, answer))
     return turns
 
 
 def score_item(system: Any, item: EvalItem, min_support: float = 0.5) -> ItemResult:
     """Ask one item (after its earlier turns) and measure what applies to it."""
-    history = _history(system, item)
+    filters = Filters(as_of=item.as_of.isoformat()) if item.as_of else None  # asked on that day
+    history = _history(system, item, filters)
     started = time.perf_counter()
-    answer: Answer = system.ask(item.question, history=history)
+    answer: Answer = system.ask(item.question, history=history, filters=filters)
     seconds = time.perf_counter() - started
     scores: dict[str, float] = {}
     failures: list[str] = []
     if item.gold_article_ids or item.gold_passages:
-        passages = system.retrieve(system.condense(item.question, history), k=RANK_K)
+        passages = system.retrieve(system.condense(item.question, history), k=RANK_K, filters=filters)
         if item.gold_article_ids:
             rank = m.gold_rank(m.ranked_articles(passages), item.gold_article_ids)
         else:

@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ class EvalItem(BaseModel):
     gold_article_ids: list[str] = Field(default_factory=list)
     gold_passages: list[str] = Field(default_factory=list)  # text a retrieved passage must hold
     null: bool = False  # nothing in the corpus answers
+    as_of: date | None = None  # the day the question is asked ("this week" is read against it)
     tags: list[str] = Field(default_factory=list)
 
     @field_validator("history", mode="before")

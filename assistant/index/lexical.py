@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..schema import Filters
+from ..schema import Filters, day_number
 
 # Only what filters read: the rest of a chunk's metadata stays in Chroma.
-_KEEP = ("article_id", "source", "published_day")
+_KEEP = ("article_id", "source", "published_day", "parties")
 
 
 class LexicalIndex:
@@ -46,6 +47,7 @@ class LexicalIndex:
         self._digest: str | None = None
         self._bm25 = None
         self._ids: list[str] = []
+        self._days: np.ndarray | None = None  # published_day per id, for date filters
         self._loaded = False
 
     # ------------------------------------------------------------------ state on disk
@@ -86,7 +88,6 @@ class LexicalIndex:
             self._docs = {k: v for k, v in self._docs.items() if v[1].get("article_id") not in gone}
         for chunk_id, terms, meta in chunks:
             keep = {k: meta[k] for k in _KEEP if meta.get(k) is not None}
-            keep.update({k: True for k, v in meta.items() if k.startswith("party:") and v})
             self._docs[chunk_id] = (list(terms), keep)
         self._bm25 = None
 
@@ -110,7 +111,7 @@ class LexicalIndex:
     def _fit(self) -> None:
         import bm25s
 
-        self._ids = sorted(self._docs)
+        self._ids, self._days = sorted(self._docs), None
         if not self._ids:
             self._bm25 = None
             return
@@ -118,6 +119,23 @@ class LexicalIndex:
         corpus = [self._docs[i][0] or ["\u2400"] for i in self._ids]
         self._bm25 = bm25s.BM25()
         self._bm25.index(corpus, show_progress=False)
+
+    def _mask(self, filters: Filters) -> np.ndarray:
+        """Which chunks (in ``self._ids`` order) pass ``filters``; dates compared as one array
+        (a timeframe search runs per question), the rest checked chunk by chunk."""
+        ok = np.ones(len(self._ids), dtype=bool)
+        if filters.since or filters.until:
+            if self._days is None or len(self._days) != len(self._ids):
+                self._days = np.array([self._docs[i][1].get("published_day", np.nan) for i in self._ids], dtype=np.float64)
+            with np.errstate(invalid="ignore"):  # an undated chunk (NaN) passes no date bound
+                if filters.since:
+                    ok &= self._days >= day_number(filters.since)
+                if filters.until:
+                    ok &= self._days <= day_number(filters.until)
+        if filters.parties or filters.outlets or filters.articles:
+            rest = replace(filters, since=None, until=None)
+            ok &= np.array([rest.allows(self._docs[i][1]) for i in self._ids], dtype=bool)
+        return ok
 
     def _ready(self):
         self._load()
@@ -130,7 +148,7 @@ class LexicalIndex:
                 if loaded_ids != sorted(self._docs):
                     raise ValueError("stale")
                 self._bm25 = bm25s.BM25.load(str(saved), show_progress=False)
-                self._ids = loaded_ids
+                self._ids, self._days = loaded_ids, None
             except (OSError, ValueError):
                 self._fit()
         return self._bm25
@@ -144,7 +162,7 @@ class LexicalIndex:
             return []
         mask = None
         if filters:
-            mask = np.array([filters.allows(self._docs[i][1]) for i in self._ids], dtype=np.float32)
+            mask = self._mask(filters).astype(np.float32)
             if not mask.any():
                 return []
         n = min(k, len(self._ids))

@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import IndexUnavailableError
-from ..schema import Article, Chunk, Filters, Passage, day_number, party_key
+from ..schema import Article, Chunk, Filters, Passage, day_number
 from ..settings import Settings
 
-STORE_VERSION = "1"
+STORE_VERSION = "2"  # 2: parties as one array (was one flag per party)
 _MANIFEST_SUFFIX = "-articles"
 
 
@@ -71,7 +71,8 @@ class ChunkStore:
         if any(have.get(k) != v for k, v in meta.items()):
             # A different model (or layout) made these vectors: they cannot be mixed with ours.
             self.reset_reason = (
-                f"index {name} was built with embedding model {have.get('embedding_model')!r}; rebuilding for {embedding_model!r}"
+                f"index {name} was built with embedding model {have.get('embedding_model')!r} (layout "
+                f"{have.get('store_version')}); rebuilding for {embedding_model!r} (layout {STORE_VERSION})"
             )
             client.delete_collection(name)
             self._drop(name + _MANIFEST_SUFFIX)
@@ -252,7 +253,7 @@ def where_of(filters: Filters | None) -> dict[str, Any] | None:
     if filters.outlets:
         clauses.append({"source": {"$in": list(filters.outlets)}})
     if filters.parties:
-        flags = [{party_key(p): True} for p in filters.parties]
+        flags = [{"parties": {"$contains": p}} for p in filters.parties]
         clauses.append(flags[0] if len(flags) == 1 else {"$or": flags})
     if filters.since:
         clauses.append({"published_day": {"$gte": day_number(filters.since)}})
@@ -275,11 +276,10 @@ def chunk_metadata(article: Article, chunk: Chunk, fingerprint: str) -> dict[str
         "sentences": chunk.sentences_json(),
         "published_day": day_number(article.published) if article.published else None,
     }
-    # one flag per party that speaks in the chunk: Chroma filters on scalars only
-    for sentence in chunk.sentences:
-        for attribution in sentence.attributions:
-            meta[party_key(attribution.party)] = True
-    return {k: v for k, v in meta.items() if v is not None}  # Chroma takes no None values
+    # One array, not one flag per party: Chroma keeps a per-key index config in the collection,
+    # and thousands of party keys made every call parse megabytes of it.
+    meta["parties"] = sorted({a.party for s in chunk.sentences for a in s.attributions}) or None
+    return {k: v for k, v in meta.items() if v is not None}  # Chroma takes no None (nor empty) values
 
 
 def _passage(id_: str, doc: str, meta: dict[str, Any], score: float) -> Passage:

@@ -69,10 +69,10 @@ def check_exposure(host: str, auth: str | None) -> tuple[str, str] | None:
     return None
 
 
-def _filters(parties: list[str] | None, outlets: str, since: str, until: str) -> Filters | None:
+def _filters(parties: list[str] | None, outlets: str, since: str, until: str, as_of: str = "") -> Filters:
     names = [o.strip() for o in (outlets or "").split(",") if o.strip()]
-    built = Filters.build(parties or (), names, (), (since or "").strip() or None, (until or "").strip() or None)
-    return built or None
+    return Filters.build(parties or (), names, (), (since or "").strip() or None, (until or "").strip() or None,
+                         (as_of or "").strip() or None)
 
 
 def _history(turns: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -99,7 +99,7 @@ def build_app(bot: Any):
                      f"{last['removed']} removed, {last['unchanged']} unchanged, {len(last['issues'])} problems.")
         return text
 
-    def respond(question: str, chat: list, turns: list, parties, outlets, since, until):
+    def respond(question: str, chat: list, turns: list, parties, outlets, since, until, as_of):
         chat = list(chat or [])
         turns = list(turns or [])
         question = (question or "").strip()
@@ -107,7 +107,7 @@ def build_app(bot: Any):
         chat.append({"role": "assistant", "content": "Searching the corpus…"})
         yield "", chat, turns, gr.update(), gr.update(), gr.update()
         try:
-            filters = _filters(parties, outlets, since, until)
+            filters = _filters(parties, outlets, since, until, as_of)
             draft = ""
             for event in bot.stream(question, history=_history(turns), filters=filters):
                 if event["event"] == "token":
@@ -154,11 +154,11 @@ def build_app(bot: Any):
             lines.append(f"Indexed: {report.added} added, {report.updated} updated.")
         return "\n\n".join(lines), status_markdown()
 
-    def api_ask(question: str, history: list | None = None) -> dict:
+    def api_ask(question: str, history: list | None = None, as_of: str | None = None) -> dict:
         """The JSON contract of the answer to ``question``; ``history`` holds earlier turns as
-        {"question", "answer"} objects."""
+        {"question", "answer"} objects; ``as_of`` (YYYY-MM-DD) is the day the question is asked."""
         try:
-            return bot.ask(question, history=history or None).to_dict()
+            return bot.ask(question, history=history or None, filters=Filters.build(as_of=as_of or None)).to_dict()
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
 
@@ -180,6 +180,8 @@ def build_app(bot: Any):
                         with gr.Row():
                             since = gr.Textbox(label="Since (YYYY-MM-DD)", elem_id="filter-since")
                             until = gr.Textbox(label="Until (YYYY-MM-DD)", elem_id="filter-until")
+                        as_of = gr.Textbox(label="Asked on (YYYY-MM-DD): \"this week\" and recent news are read "
+                                           "against this day", elem_id="filter-as-of")
                     with gr.Row():
                         clear = gr.Button("New conversation")
                         export_btn = gr.Button("Export answer as Markdown", elem_id="export")
@@ -195,7 +197,7 @@ def build_app(bot: Any):
                                 elem_id="upload")
             corpus_log = gr.Markdown(elem_id="corpus-log")
         outputs = [question, chat, turns, answer_panel, sources_panel, last_answer]
-        inputs = [question, chat, turns, parties, outlets, since, until]
+        inputs = [question, chat, turns, parties, outlets, since, until, as_of]
         ask.click(respond, inputs, outputs, api_visibility="private")
         question.submit(respond, inputs, outputs, api_visibility="private")
         clear.click(lambda: ([], [], "<p>New conversation.</p>", "", None, None),
