@@ -67,6 +67,29 @@ class BM25Only(Baseline):
         return self.bot.store.get(ids)[0]
 
 
+class BM25Dated(Baseline):
+    """An ablation, not a baseline: BM25 alone with our timeframe fusion (no dense search, no
+    MMR), to show what the day asked brings without the rest of our retrieval."""
+    name = "ablation: bm25 + timeframe"
+
+    def ask(self, question: str, history=None, filters=None):
+        return self.bot.answer(question, self.retrieve(question, self.bot.settings.top_k, filters))
+
+    def retrieve(self, q: str, k: int, filters=None) -> list[Passage]:
+        from assistant.retrieval.retriever import TIME_W, rrf
+        from assistant.retrieval.timeframe import timeframe
+        from assistant.schema import Filters
+
+        n = max(self.bot.retriever.candidates, k * 4)
+        rankings, weights = [[c for c, _ in self.bot.lexical.search(terms(q), n)]], [1.0]
+        frame = timeframe(q, filters.as_of if filters is not None else None)
+        if frame:
+            rankings.append([c for c, _ in self.bot.lexical.search(terms(q), n, Filters().within(frame))])
+            weights.append(TIME_W)
+        fused = rrf(rankings, weights)
+        return self.bot.store.get(sorted(fused, key=fused.__getitem__, reverse=True)[:k])[0]
+
+
 class Vanilla(Baseline):
     name = "vanilla langchain"
 
@@ -149,6 +172,7 @@ def main() -> None:
     systems = {"ours (asked on its day)": (bot, items), "ours (no date)": (bot, undated)}
     if "bm25" not in args.skip:
         systems[BM25Only.name] = (BM25Only(bot), undated)
+        systems[BM25Dated.name] = (BM25Dated(bot), items)
     if "vanilla" not in args.skip:
         t = time.perf_counter()
         v = Vanilla(bot, articles, Path(tempfile.mkdtemp(prefix="vanilla-", dir=work)))
