@@ -84,3 +84,23 @@ def test_bad_date_keeps_the_article_with_a_warning(tmp_path: Path):
     articles, issues = _load(tmp_path)
     assert [a.id for a in articles] == ["a"] and articles[0].published is None
     assert issues[0].level == "warning" and "'last tuesday' is not a date" in issues[0].reason
+
+
+def test_json_lines_are_read_as_a_stream(tmp_path: Path, monkeypatch):
+    from assistant.ingest import loader
+
+    lines = [b"\xef\xbb\xbf" + json.dumps({"id": "a", "text": "First report."}).encode(), b"",
+             json.dumps({"id": "b", "text": "Caf\u00e9 shelled."}, ensure_ascii=False).encode("cp1252"), b"{broken",
+             json.dumps({"id": "c", "text": "Third report."}).encode()]
+    path = tmp_path / "archive.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    # the archive is larger than a single article may be, yet every article in it loads
+    items = list(loader.load_file(path, tmp_path, max_chars=20))
+    articles = [i for i in items if isinstance(i, Article)]
+    issues = [i for i in items if isinstance(i, LoadIssue)]
+    assert [a.id for a in articles] == ["a", "b", "c"] and articles[1].text == "Café shelled."
+    assert [(i.path.endswith(":4"), i.level) for i in issues] == [(False, "warning"), (True, "error")]
+    monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(AssertionError("read whole")))
+    assert len([i for i in loader.load_file(path, tmp_path) if isinstance(i, Article)]) == 3
+    (tmp_path / "empty.jsonl").write_text("\n\n")
+    assert [i.reason for i in loader.load_file(tmp_path / "empty.jsonl", tmp_path)] == ["file is empty"]

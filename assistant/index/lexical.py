@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +28,12 @@ from ..schema import Filters, day_number
 
 # Only what filters read: the rest of a chunk's metadata stays in Chroma.
 _KEEP = ("article_id", "source", "published_day", "parties")
+
+
+def _interned(words: Iterable[str]) -> list[str]:
+    """The terms as shared strings: a corpus repeats each term thousands of times, and one
+    object per occurrence was most of the index's memory."""
+    return [sys.intern(w) for w in words]
 
 
 class LexicalIndex:
@@ -56,14 +63,18 @@ class LexicalIndex:
         if self._loaded:
             return
         self._loaded = True
-        docs = self.folder / "docs.json"
+        docs = self.folder / "docs.jsonl"
         if not docs.exists():
             return
         try:
-            data = json.loads(docs.read_text(encoding="utf-8"))
-            self._docs = {k: (v[0], v[1]) for k, v in data["docs"].items()}
-            self._digest = data.get("digest")
-        except (OSError, ValueError, KeyError):
+            loaded: dict[str, tuple[list[str], dict[str, Any]]] = {}
+            with docs.open(encoding="utf-8") as fh:
+                digest = json.loads(next(fh))["digest"]
+                for line in fh:
+                    chunk_id, words, meta = json.loads(line)
+                    loaded[chunk_id] = (_interned(words), meta)
+            self._docs, self._digest = loaded, digest
+        except (OSError, ValueError, KeyError, TypeError, StopIteration):
             self._docs, self._digest = {}, None  # unreadable: the digest check rebuilds it
 
     @property
@@ -88,7 +99,7 @@ class LexicalIndex:
             self._docs = {k: v for k, v in self._docs.items() if v[1].get("article_id") not in gone}
         for chunk_id, terms, meta in chunks:
             keep = {k: meta[k] for k in _KEEP if meta.get(k) is not None}
-            self._docs[chunk_id] = (list(terms), keep)
+            self._docs[chunk_id] = (_interned(terms), keep)
         self._bm25 = None
 
     def clear(self) -> None:
@@ -100,9 +111,13 @@ class LexicalIndex:
         self._load()
         self._digest = digest
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / "docs.json.tmp"
-        tmp.write_text(json.dumps({"digest": digest, "docs": self._docs}, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(self.folder / "docs.json")
+        tmp = self.folder / "docs.jsonl.tmp"
+        # a line per chunk: written as it goes, never the whole corpus as one string in memory
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"digest": digest}) + "\n")
+            for chunk_id, (words, meta) in self._docs.items():
+                fh.write(json.dumps([chunk_id, words, meta], ensure_ascii=False) + "\n")
+        tmp.replace(self.folder / "docs.jsonl")
         self._fit()
         if self._bm25 is not None:
             self._bm25.save(str(self.folder / "bm25"), show_progress=False)

@@ -85,35 +85,41 @@ def load_file(path: Path, root: Path | None = None, max_chars: int = DEFAULT_MAX
     if suffix not in SUPPORTED:
         yield LoadIssue(str(path), f"unsupported file type {suffix or '(none)'}; use .md, .txt, .html, .json or .jsonl", "warning")
         return
-    try:
-        # a dump is not an article: refuse it before reading it into memory (JSON Lines hold many)
-        size = path.stat().st_size
-        if suffix != ".jsonl" and size > 4 * max_chars + 65536:
-            yield LoadIssue(str(path), "file is " + _too_long(size / 1e6, "MB", max_chars))
+    if suffix == ".jsonl":
+        # JSON Lines can be a whole archive: read line by line, never the file at once
+        items: Iterator[Article | LoadIssue] = _jsonl_articles(path, rel)
+    else:
+        try:
+            # a dump is not an article: refuse it before reading it into memory
+            size = path.stat().st_size
+            if size > 4 * max_chars + 65536:
+                yield LoadIssue(str(path), "file is " + _too_long(size / 1e6, "MB", max_chars))
+                return
+            raw = path.read_bytes()
+        except OSError as exc:
+            yield LoadIssue(str(path), f"cannot read file ({exc.strerror or exc})")
             return
-        raw = path.read_bytes()
-    except OSError as exc:
-        yield LoadIssue(str(path), f"cannot read file ({exc.strerror or exc})")
-        return
+        try:
+            text, warning = _decode(raw)
+        except _Skip as exc:
+            yield LoadIssue(str(path), str(exc))
+            return
+        if warning:
+            yield LoadIssue(str(path), warning, "warning")
+        if not text.strip():
+            yield LoadIssue(str(path), "file is empty")
+            return
+        try:
+            if suffix in TEXT_SUFFIXES:
+                items = iter([_text_article(text, path, rel)])
+            elif suffix in HTML_SUFFIXES:
+                items = iter([_html_article(text, path, rel)])
+            else:
+                items = _json_articles(text, path, rel)
+        except _Skip as exc:
+            yield LoadIssue(str(path), str(exc))
+            return
     try:
-        text, warning = _decode(raw)
-    except _Skip as exc:
-        yield LoadIssue(str(path), str(exc))
-        return
-    if warning:
-        yield LoadIssue(str(path), warning, "warning")
-    if not text.strip():
-        yield LoadIssue(str(path), "file is empty")
-        return
-    try:
-        if suffix in TEXT_SUFFIXES:
-            items: Iterator[Article | LoadIssue] = iter([_text_article(text, path, rel)])
-        elif suffix in HTML_SUFFIXES:
-            items = iter([_html_article(text, path, rel)])
-        elif suffix == ".json":
-            items = _json_articles(text, path, rel)
-        else:
-            items = _jsonl_articles(text, path, rel)
         for item in items:
             if isinstance(item, Article) and len(item.text) > max_chars:
                 yield LoadIssue(f"{path}" + (f"[{item.id}]" if suffix in JSON_SUFFIXES else ""),
@@ -293,16 +299,43 @@ def _json_articles(text: str, path: Path, rel: str) -> Iterator[Article | LoadIs
             yield LoadIssue(f"{path}[{i}]", str(exc))
 
 
-def _jsonl_articles(text: str, path: Path, rel: str) -> Iterator[Article | LoadIssue]:
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+def _jsonl_articles(path: Path, rel: str) -> Iterator[Article | LoadIssue]:
+    """One article per line, read as a stream; the same checks as a whole file (binary, empty,
+    not UTF-8), a bad line reported and skipped."""
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        yield LoadIssue(str(path), f"cannot read file ({exc.strerror or exc})")
+        return
+    with fh:
+        if b"\x00" in fh.peek(8192)[:8192]:
+            yield LoadIssue(str(path), "binary file (NUL bytes), not text; remove it from the corpus")
+            return
+        legacy = empty = True
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield LoadIssue(f"{path}:{lineno}", f"invalid JSON ({exc.msg} at column {exc.colno}); line skipped")
-            continue
-        try:
-            yield _object_article(obj, path, f"{_derived_id(rel)}#{lineno}")
-        except _Skip as exc:
-            yield LoadIssue(f"{path}:{lineno}", str(exc))
+            for lineno, raw in enumerate(fh, start=1):
+                try:
+                    line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    line = raw.decode("cp1252", errors="replace")
+                    if legacy:  # said once per file, as for a whole file
+                        legacy = False
+                        yield LoadIssue(str(path), f"not valid UTF-8 (line {lineno}, byte {exc.start}); read as "
+                                        "Windows-1252/Latin-1, re-save as UTF-8 to silence this", "warning")
+                if not line.strip():
+                    continue
+                empty = False
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as err:
+                    yield LoadIssue(f"{path}:{lineno}", f"invalid JSON ({err.msg} at column {err.colno}); line skipped")
+                    continue
+                try:
+                    yield _object_article(obj, path, f"{_derived_id(rel)}#{lineno}")
+                except _Skip as err:
+                    yield LoadIssue(f"{path}:{lineno}", str(err))
+        except OSError as exc:
+            yield LoadIssue(str(path), f"cannot read file ({exc.strerror or exc})")
+            return
+    if empty:
+        yield LoadIssue(str(path), "file is empty")
