@@ -251,3 +251,11 @@ def test_party_and_date_filters_in_the_page(server, browser):
     page.locator("#filter-since input, #filter-since textarea").first.fill("yesterday")
     ask_in_page(page, "What happened in Ganja?")
     page.locator("#chat").get_by_text("since='yesterday' is not a date").wait_for(timeout=30_000)
+    # the day asked: "this week" is read against it, and a bad one is named
+    page.locator("#filter-since input, #filter-since textarea").first.fill("")
+    page.locator("#filter-as-of input, #filter-as-of textarea").first.fill("2020-10-05")
+    ask_in_page(page, "What happened in Ganja this week?")
+    page.locator("#answer-panel .party-badge").first.wait_for(timeout=60_000)
+    page.locator("#filter-as-of input, #filter-as-of textarea").first.fill("Monday")
+    ask_in_page(page, "What happened in Ganja this week?")
+    page.locator("#chat").get_by_text("as_of='Monday' is not a date").wait_for(timeout=30_000)
