@@ -170,19 +170,13 @@ class Filters:
                    as_of and str(as_of)[:10])
 
     def allows(self, meta: dict) -> bool:
-        """Whether a chunk with Chroma-style metadata ``meta`` passes (the lexical index's check)."""
+        """Whether a chunk's article, outlet and parties (Chroma-style metadata ``meta``) pass; the
+        lexical index compares ``since`` and ``until`` for all chunks at once, as one array."""
         if self.articles and meta.get("article_id") not in self.articles:
             return False
         if self.outlets and meta.get("source") not in self.outlets:
             return False
-        if self.parties and not set(self.parties) & set(meta.get("parties") or ()):
-            return False
-        day = meta.get("published_day")
-        if self.since and (day is None or day < day_number(self.since)):
-            return False
-        if self.until and (day is None or day > day_number(self.until)):
-            return False
-        return True
+        return not self.parties or bool(set(self.parties) & set(meta.get("parties") or ()))
 
 
 @dataclass(frozen=True)

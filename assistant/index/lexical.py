@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -136,11 +135,11 @@ class LexicalIndex:
         self._bm25.index(corpus, show_progress=False)
 
     def _mask(self, filters: Filters) -> np.ndarray:
-        """Which chunks (in ``self._ids`` order) pass ``filters``; dates compared as one array
-        (a timeframe search runs per question), the rest checked chunk by chunk."""
+        """Which chunks (in ``self._ids`` order) pass ``filters``: dates compared as one array (a
+        timeframe search runs per question), the rest by ``Filters.allows`` chunk by chunk."""
         ok = np.ones(len(self._ids), dtype=bool)
         if filters.since or filters.until:
-            if self._days is None or len(self._days) != len(self._ids):
+            if self._days is None:  # reset whenever the ids change
                 self._days = np.array([self._docs[i][1].get("published_day", np.nan) for i in self._ids], dtype=np.float64)
             with np.errstate(invalid="ignore"):  # an undated chunk (NaN) passes no date bound
                 if filters.since:
@@ -148,8 +147,7 @@ class LexicalIndex:
                 if filters.until:
                     ok &= self._days <= day_number(filters.until)
         if filters.parties or filters.outlets or filters.articles:
-            rest = replace(filters, since=None, until=None)
-            ok &= np.array([rest.allows(self._docs[i][1]) for i in self._ids], dtype=bool)
+            ok &= np.array([filters.allows(self._docs[i][1]) for i in self._ids], dtype=bool)
         return ok
 
     def _ready(self):

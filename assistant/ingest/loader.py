@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..schema import Article, LoadIssue
+from ..settings import Settings
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -42,7 +43,8 @@ class _Skip(Exception):
     """A file (or line) to report and skip."""
 
 
-DEFAULT_MAX_CHARS = 2_000_000
+DEFAULT_MAX_CHARS = Settings.model_fields["max_article_chars"].default  # one default, the setting's
+_BINARY = "binary file (NUL bytes), not text; remove it from the corpus"
 
 
 def iter_corpus(folder: Path, max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Article | LoadIssue]:
@@ -97,7 +99,7 @@ def load_file(path: Path, root: Path | None = None, max_chars: int = DEFAULT_MAX
                 return
             raw = path.read_bytes()
         except OSError as exc:
-            yield LoadIssue(str(path), f"cannot read file ({exc.strerror or exc})")
+            yield _unreadable(path, exc)
             return
         try:
             text, warning = _decode(raw)
@@ -140,16 +142,22 @@ def _relative(path: Path, root: Path | None) -> str:
         return path.name
 
 
+def _unreadable(path: Path, exc: OSError) -> LoadIssue:
+    return LoadIssue(str(path), f"cannot read file ({exc.strerror or exc})")
+
+
+def _legacy(where: str) -> str:
+    return f"not valid UTF-8 ({where}); read as Windows-1252/Latin-1, re-save as UTF-8 to silence this"
+
+
 def _decode(raw: bytes) -> tuple[str, str | None]:
     if b"\x00" in raw[:8192]:
-        raise _Skip("binary file (NUL bytes), not text; remove it from the corpus")
+        raise _Skip(_BINARY)
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         # Legacy single-byte text is common in old archives: keep it, but say so.
-        return raw.decode("cp1252", errors="replace"), (
-            f"not valid UTF-8 (byte {exc.start}); read as Windows-1252/Latin-1, re-save as UTF-8 to silence this"
-        )
+        return raw.decode("cp1252", errors="replace"), _legacy(f"byte {exc.start}")
 
 
 def _derived_id(rel: str) -> str:
@@ -305,11 +313,11 @@ def _jsonl_articles(path: Path, rel: str) -> Iterator[Article | LoadIssue]:
     try:
         fh = path.open("rb")
     except OSError as exc:
-        yield LoadIssue(str(path), f"cannot read file ({exc.strerror or exc})")
+        yield _unreadable(path, exc)
         return
     with fh:
         if b"\x00" in fh.peek(8192)[:8192]:
-            yield LoadIssue(str(path), "binary file (NUL bytes), not text; remove it from the corpus")
+            yield LoadIssue(str(path), _BINARY)
             return
         legacy = empty = True
         try:
@@ -320,8 +328,7 @@ def _jsonl_articles(path: Path, rel: str) -> Iterator[Article | LoadIssue]:
                     line = raw.decode("cp1252", errors="replace")
                     if legacy:  # said once per file, as for a whole file
                         legacy = False
-                        yield LoadIssue(str(path), f"not valid UTF-8 (line {lineno}, byte {exc.start}); read as "
-                                        "Windows-1252/Latin-1, re-save as UTF-8 to silence this", "warning")
+                        yield LoadIssue(str(path), _legacy(f"line {lineno}, byte {exc.start}"), "warning")
                 if not line.strip():
                     continue
                 empty = False
@@ -335,7 +342,7 @@ def _jsonl_articles(path: Path, rel: str) -> Iterator[Article | LoadIssue]:
                 except _Skip as err:
                     yield LoadIssue(f"{path}:{lineno}", str(err))
         except OSError as exc:
-            yield LoadIssue(str(path), f"cannot read file ({exc.strerror or exc})")
+            yield _unreadable(path, exc)
             return
     if empty:
         yield LoadIssue(str(path), "file is empty")
