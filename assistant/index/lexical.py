@@ -1,10 +1,13 @@
-"""BM25 over the chunks (bm25s), persisted beside the dense index and kept in step with it.
+"""BM25 over the chunks, persisted beside the dense index and kept in step with it, in segments.
 
-The chunks' terms and filter metadata are stored on disk; an ingest removes and adds only the
-articles that changed, then re-fits BM25 (counting, no re-tokenising) and saves it. Queries load
-it once. A digest of the dense index's manifest tells whether the two match; when they do not
-(an index built before BM25 existed, another process writing to a Chroma server) the lexical
-index is rebuilt from the chunks stored in Chroma.
+New chunks collect in memory until ``SEGMENT_CHUNKS`` of them are written as one bm25s segment
+(``segment.py``); deleting an article marks its chunks dead. ``commit`` seals what is left,
+merges small or mostly-dead segments, and records the segments and the dense index's digest in
+``manifest.json``. So an ingest holds at most one segment's terms in memory whatever the corpus
+size, an unchanged corpus costs nothing, and a query memory-maps the segments instead of reading
+the whole corpus back. A digest that no longer matches the dense index (an index built before
+this layout, another process writing to a Chroma server) makes the ingest rebuild the lexical
+index from the chunks stored in Chroma.
 
 Example:
     >>> import tempfile
@@ -16,17 +19,23 @@ Example:
 from __future__ import annotations
 
 import json
+import shutil
 import sys
-from collections.abc import Iterable
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..schema import Filters, day_number
+from ..schema import Filters
+from .segment import KEEP, Segment
 
-# Only what filters read: the rest of a chunk's metadata stays in Chroma.
-_KEEP = ("article_id", "source", "published_day", "parties")
+LAYOUT = 3  # 2 was one bm25s index over the whole corpus, re-fitted on every change
+SEGMENT_CHUNKS = 100_000  # chunks per segment: bounds an ingest's memory for BM25
+SMALL_SEGMENTS = 4  # more segments under half that size than this are merged into one
 
 
 def _interned(words: Iterable[str]) -> list[str]:
@@ -49,11 +58,12 @@ class LexicalIndex:
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
-        self._docs: dict[str, tuple[list[str], dict[str, Any]]] = {}
+        self._segments: list[Segment] = []
+        self._dead_files: dict[str, str] = {}  # segment folder name -> its saved dead-rows file
         self._digest: str | None = None
-        self._bm25 = None
-        self._ids: list[str] = []
-        self._days: np.ndarray | None = None  # published_day per id, for date filters
+        # chunks not yet in a segment: id -> (terms, metadata), and article -> its chunk ids
+        self._open: dict[str, tuple[list[str], dict[str, Any]]] = {}
+        self._open_articles: dict[str, list[str]] = {}
         self._loaded = False
 
     # ------------------------------------------------------------------ state on disk
@@ -62,19 +72,26 @@ class LexicalIndex:
         if self._loaded:
             return
         self._loaded = True
-        docs = self.folder / "docs.jsonl"
-        if not docs.exists():
+        path = self.folder / "manifest.json"
+        if not path.exists():
             return
         try:
-            loaded: dict[str, tuple[list[str], dict[str, Any]]] = {}
-            with docs.open(encoding="utf-8") as fh:
-                digest = json.loads(next(fh))["digest"]
-                for line in fh:
-                    chunk_id, words, meta = json.loads(line)
-                    loaded[chunk_id] = (_interned(words), meta)
-            self._docs, self._digest = loaded, digest
-        except (OSError, ValueError, KeyError, TypeError, StopIteration):
-            self._docs, self._digest = {}, None  # unreadable: the digest check rebuilds it
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            if manifest.get("layout") != LAYOUT:
+                return  # an older layout: the digest check rebuilds it
+            segments = []
+            for entry in manifest["segments"]:
+                dead = np.load(self.folder / entry["name"] / entry["dead"]) if entry.get("dead") else None
+                segments.append(Segment(self.folder / entry["name"], dead))
+                if entry.get("dead"):
+                    self._dead_files[entry["name"]] = entry["dead"]
+            self._segments, self._digest = segments, manifest["digest"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self._segments, self._digest = [], None  # unreadable: the digest check rebuilds it
+
+    def reload(self) -> None:
+        """Forget what was read, so the next call reads the index on disk again."""
+        self.__init__(self.folder)
 
     @property
     def digest(self) -> str | None:
@@ -84,100 +101,113 @@ class LexicalIndex:
     def ids(self) -> set[str]:
         """The chunk ids the lexical index holds."""
         self._load()
-        return set(self._docs)
+        return set(chain(self._open, *(seg.live_ids() for seg in self._segments)))
 
     def __len__(self) -> int:
         self._load()
-        return len(self._docs)
+        return len(self._open) + sum(seg.live for seg in self._segments)
 
     def replace(self, article_ids: Iterable[str], chunks: Iterable[tuple[str, list[str], dict[str, Any]]]) -> None:
         """Drop every chunk of ``article_ids``, then add ``chunks`` as (id, terms, metadata)."""
         self._load()
         gone = set(article_ids)
         if gone:
-            self._docs = {k: v for k, v in self._docs.items() if v[1].get("article_id") not in gone}
-        for chunk_id, terms, meta in chunks:
-            keep = {k: meta[k] for k in _KEEP if meta.get(k) is not None}
-            self._docs[chunk_id] = (_interned(terms), keep)
-        self._bm25 = None
+            for seg in self._segments:
+                if seg.kill_articles(gone):
+                    self._dead_files.pop(seg.folder.name, None)  # changed: saved again on commit
+            for article in gone & self._open_articles.keys():
+                for chunk_id in self._open_articles.pop(article):
+                    self._open.pop(chunk_id, None)
+        for chunk_id, words, meta in chunks:
+            keep = {k: meta[k] for k in KEEP if meta.get(k) is not None}
+            self._open[chunk_id] = (_interned(words), keep)
+            self._open_articles.setdefault(keep.get("article_id", ""), []).append(chunk_id)
+            if len(self._open) >= SEGMENT_CHUNKS:
+                self._seal()
 
     def clear(self) -> None:
         self._load()
-        self._docs, self._bm25 = {}, None
+        self._segments, self._dead_files, self._open, self._open_articles = [], {}, {}, {}
 
     def commit(self, digest: str) -> None:
-        """Re-fit BM25 and save both the terms and the fitted index."""
+        """Seal the chunks still in memory, merge small or mostly-dead segments, and record the
+        segments with ``digest`` (the dense index's) in the manifest."""
         self._load()
+        self._seal()
+        self._compact()
         self._digest = digest
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / "docs.jsonl.tmp"
-        # a line per chunk: written as it goes, never the whole corpus as one string in memory
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(json.dumps({"digest": digest}) + "\n")
-            for chunk_id, (words, meta) in self._docs.items():
-                fh.write(json.dumps([chunk_id, words, meta], ensure_ascii=False) + "\n")
-        tmp.replace(self.folder / "docs.jsonl")
-        self._fit()
-        if self._bm25 is not None:
-            self._bm25.save(str(self.folder / "bm25"), show_progress=False)
-        (self.folder / "ids.json").write_text(json.dumps(self._ids), encoding="utf-8")
+        entries = []
+        for seg in self._segments:
+            name = seg.folder.name
+            if seg.dead.any() and name not in self._dead_files:
+                self._dead_files[name] = f"dead-{uuid.uuid4().hex[:8]}.npy"
+                np.save(seg.folder / self._dead_files[name], seg.dead)
+            entries.append({"name": name, "dead": self._dead_files.get(name)})
+        tmp = self.folder / "manifest.json.tmp"
+        tmp.write_text(json.dumps({"layout": LAYOUT, "digest": digest, "segments": entries}), encoding="utf-8")
+        tmp.replace(self.folder / "manifest.json")
+        self._sweep(entries)
 
-    def _fit(self) -> None:
-        import bm25s
+    def _new_segment(self, docs: Iterable[tuple[str, list[str], dict[str, Any]]]) -> Segment:
+        return Segment.write(self.folder / f"seg-{uuid.uuid4().hex[:12]}", docs)
 
-        self._ids, self._days = sorted(self._docs), None
-        if not self._ids:
-            self._bm25 = None
+    def _seal(self) -> None:
+        if self._open:
+            self._segments.append(self._new_segment((cid, w, m) for cid, (w, m) in self._open.items()))
+            self._open, self._open_articles = {}, {}
+
+    def _compact(self) -> None:
+        """Merge the small and the mostly-dead segments into full ones, reading their live chunks
+        back from disk a segment's worth at a time."""
+        small = [s for s in self._segments if s.live < SEGMENT_CHUNKS // 2 or 2 * s.live < s.rows]
+        mostly_dead = any(2 * s.live < s.rows for s in small)
+        if len(small) <= SMALL_SEGMENTS and not mostly_dead:
             return
-        # an empty document would give bm25s an empty row; a placeholder term keeps shapes right
-        corpus = [self._docs[i][0] or ["\u2400"] for i in self._ids]
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(corpus, show_progress=False)
+        keep = [s for s in self._segments if s not in small]
+        docs: Iterator = chain.from_iterable(s.docs() for s in small)
+        while True:
+            batch = list(islice(docs, SEGMENT_CHUNKS))
+            if not batch:
+                break
+            keep.append(self._new_segment(batch))
+        for seg in small:
+            self._dead_files.pop(seg.folder.name, None)
+        self._segments = keep
 
-    def _mask(self, filters: Filters) -> np.ndarray:
-        """Which chunks (in ``self._ids`` order) pass ``filters``: dates compared as one array (a
-        timeframe search runs per question), the rest by ``Filters.allows`` chunk by chunk."""
-        ok = np.ones(len(self._ids), dtype=bool)
-        if filters.since or filters.until:
-            if self._days is None:  # reset whenever the ids change
-                self._days = np.array([self._docs[i][1].get("published_day", np.nan) for i in self._ids], dtype=np.float64)
-            with np.errstate(invalid="ignore"):  # an undated chunk (NaN) passes no date bound
-                if filters.since:
-                    ok &= self._days >= day_number(filters.since)
-                if filters.until:
-                    ok &= self._days <= day_number(filters.until)
-        if filters.parties or filters.outlets or filters.articles:
-            ok &= np.array([filters.allows(self._docs[i][1]) for i in self._ids], dtype=bool)
-        return ok
-
-    def _ready(self):
-        self._load()
-        if self._bm25 is None and self._docs:
-            import bm25s
-
-            saved, ids = self.folder / "bm25", self.folder / "ids.json"
-            try:
-                loaded_ids = json.loads(ids.read_text(encoding="utf-8"))
-                if loaded_ids != sorted(self._docs):
-                    raise ValueError("stale")
-                self._bm25 = bm25s.BM25.load(str(saved), show_progress=False)
-                self._ids, self._days = loaded_ids, None
-            except (OSError, ValueError):
-                self._fit()
-        return self._bm25
+    def _sweep(self, entries: list[dict[str, Any]]) -> None:
+        """Remove what the manifest no longer names: merged segments, old dead-row files, and the
+        files of an older layout."""
+        named = {e["name"]: e.get("dead") for e in entries}
+        for path in self.folder.iterdir():
+            if path.name in named:
+                for old in path.glob("dead-*.npy"):
+                    if old.name != named[path.name]:
+                        old.unlink(missing_ok=True)
+            elif path.name != "manifest.json":
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ search
 
     def search(self, query_terms: list[str], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """The ``k`` best chunks for ``query_terms`` as (chunk id, BM25 score), score > 0 only."""
-        bm25 = self._ready()
-        if bm25 is None or not query_terms:
+        try:
+            return self._search(query_terms, k, filters)
+        except OSError:  # another process merged segments away since this one read the manifest
+            self.reload()
+            return self._search(query_terms, k, filters)
+
+    def _search(self, query_terms: list[str], k: int, filters: Filters | None) -> list[tuple[str, float]]:
+        self._load()
+        if not self._segments or not query_terms or k <= 0:
             return []
-        mask = None
-        if filters:
-            mask = self._mask(filters).astype(np.float32)
-            if not mask.any():
-                return []
-        n = min(k, len(self._ids))
-        docs, scores = bm25.retrieve([list(query_terms)], k=n, show_progress=False, weight_mask=mask)
-        return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        weights = Counter(query_terms)
+        # idf over every segment (dead rows included until a merge drops them, as Lucene does)
+        rows = sum(seg.rows for seg in self._segments)
+        df = {t: sum(seg.df(t) for seg in self._segments) for t in weights}
+        hits: list[tuple[str, float]] = []
+        for seg in self._segments:
+            scores = seg.score(weights, rows, df)
+            found, best = seg.top(scores, k, seg.mask(filters))
+            hits.extend((str(seg.ids[r]), float(s)) for r, s in zip(found, best))
+        hits.sort(key=lambda hit: -hit[1])
+        return hits[:k]

@@ -24,6 +24,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 from ..attribution.engine import attribute_article
@@ -189,10 +190,10 @@ def run_ingest(
     )
 
 
-def rebuild_lexical(lexical: LexicalIndex, store: ChunkStore) -> None:
-    """Refill the lexical index from the chunks Chroma holds (no re-chunking, no embedding)."""
+def rebuild_lexical(lexical: LexicalIndex, store: ChunkStore, page: int = 2000) -> None:
+    """Refill the lexical index from the chunks Chroma holds (no re-chunking, no embedding), a
+    page at a time: the lexical index writes a segment whenever it has a segment's worth."""
     lexical.clear()
-    batch = []
-    for chunk_id, text, meta in store.iter_chunks():
-        batch.append((chunk_id, terms(titled(meta.get("title"), text)), meta))
-    lexical.replace((), batch)
+    rows = ((chunk_id, terms(titled(meta.get("title"), text)), meta) for chunk_id, text, meta in store.iter_chunks(page))
+    while batch := list(islice(rows, page)):
+        lexical.replace((), batch)
