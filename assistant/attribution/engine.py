@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from ..ingest.sentences import split_sentences
@@ -66,6 +67,27 @@ _MIN_QUOTE_WORDS = 4  # shorter quoted bits ("massive attack") are scare quotes 
 _WORD = re.compile(r"[\w’'.-]+")
 _CUE_RE = re.compile(r"(?<![\w-])(" + "|".join(sorted((w.replace(" ", r"\s+") for w in CUE_WORDS), key=len, reverse=True))
                      + r")(?![\w-])", re.I)
+# The alternation of every cue form is slow to try at each character; it is tried only where a
+# word starts that some cue form starts with (cue forms are lowercase letters and spaces).
+_CUE_FIRST = frozenset(w.split()[0] for w in CUE_WORDS)
+_WORD_START = re.compile(r"(?<![\w-])[^\W\d_]+")
+# a cue before a quote ends the text before it in ":" or ","; tried only where that holds
+_CUE_BEFORE_QUOTE = re.compile(r"(?P<src>[^,;:\"“”]{1,120}?)\s+(?:(?:\w+ly|also|later|then|has|had)\s+)*(?P<cue>"
+                               + _CUE_RE.pattern + r")\b[^\"“”:]{0,60}?[:,]\s*$")
+_ENDS_LEADING_IN = re.compile(r"[:,]\s*$")
+
+
+def _cues(text: str, start: int, end: int) -> Iterator[re.Match]:
+    """What ``_CUE_RE.finditer(text, start, end)`` finds, in the same order, without trying the
+    alternation at positions where no cue can start."""
+    pos = start
+    for w in _WORD_START.finditer(text, start, end):
+        if w.start() < pos or w.group().lower() not in _CUE_FIRST:
+            continue
+        m = _CUE_RE.match(text, w.start(), end)
+        if m:
+            yield m
+            pos = m.end()
 # A clause with its "that" left out: "they learned their candidate had won", "suggest it would"
 _ZERO_THAT = re.compile(
     r"^\s+(?:(?:he|she|it|they|we|I|you|there)\s+(?!to\b)\w+|"
@@ -260,8 +282,7 @@ def _direct(text: str, q: tuple[int, int], sentences: list[tuple[int, int]]) -> 
     # cue before the quote: 'He said: "..."'  /  'X told AFP, "..."'
     s_start = _sentence_of(q[0], sentences)[0]
     before = text[s_start:q[0]]
-    bm = re.search(r"(?P<src>[^,;:\"“”]{1,120}?)\s+(?:(?:\w+ly|also|later|then|has|had)\s+)*(?P<cue>" + _CUE_RE.pattern +
-                   r")\b[^\"“”:]{0,60}?[:,]\s*$", before)
+    bm = _CUE_BEFORE_QUOTE.search(before) if _ENDS_LEADING_IN.search(before) else None
     if bm and _looks_like_speaker(bm.group("src")):
         src = _trim_subject(text, s_start + bm.start("src"), s_start + bm.end("src"))
         name, desc = _split_possessive(text, *src)
@@ -290,7 +311,7 @@ def _indirect(
             content = _strip(text, s_start, m.start(), chars=" ,")
         if content[1] > content[0]:
             out.append(_Found("indirect", content, (src_start, src_end), cue))
-    for m in _CUE_RE.finditer(text, s_start, s_end):
+    for m in _cues(text, s_start, s_end):
         word = re.sub(r"\s+", " ", m.group(1).lower())
         if _inside(m.start(), taken) or (m.start(), m.end()) in cues_taken \
                 or any(f.source and _inside(m.start(), [f.source]) for f in out):
@@ -623,6 +644,8 @@ def _full_name(text: str, surname: str, pos: int, named: list[tuple[str, bool]])
         if person and s.split()[-1] == surname:
             return s
     best = None
+    if surname not in text[:pos]:  # the scan below would find nothing
+        return best
     for m in re.finditer(r"(?:[A-Z][\w’'.-]+\s+){1,3}" + re.escape(surname) + r"\b", text[:pos]):
         cand = _TITLES.sub("", m.group(0)) if _TITLES.match(m.group(0)) else m.group(0)
         cand = re.sub(r"^(?:[A-Z][a-z]+['’]s\s+)", "", cand)
