@@ -72,21 +72,6 @@ class Attribution:
             "kind": self.kind,
         }
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Attribution":
-        def span(x: dict[str, Any] | None) -> Span | None:
-            return Span(**x) if x else None
-
-        return cls(
-            content=Span(**d["content"]),
-            kind=d["kind"],
-            party=d["party"],
-            speaker=d.get("speaker"),
-            source=span(d.get("source")),
-            cue=span(d.get("cue")),
-            speaker_description=d.get("speaker_description"),
-        )
-
 
 @dataclass(frozen=True)
 class Sentence:
@@ -110,17 +95,51 @@ class Chunk:
     sentences: tuple[Sentence, ...] = ()
 
     def sentences_json(self) -> str:
-        return json.dumps(
-            [[s.start, s.end, [a.to_dict() for a in s.attributions]] for s in self.sentences],
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        """The sentences and their attributions, compact: spans are offsets into the article, and
+        a span's text is left out when the chunk's own text holds it (it always should). Every
+        chunk stores this in Chroma, where the repeated span texts had tripled each write."""
+        def span(x: Span | None) -> list | None:
+            if x is None:
+                return None
+            inside = self.text[x.start - self.start:x.end - self.start] == x.text and x.start >= self.start
+            return [x.start, x.end] if inside else [x.start, x.end, x.text]
+
+        def attribution(a: Attribution) -> list:
+            row = [a.kind, a.party, span(a.content), span(a.source), span(a.cue), a.speaker, a.speaker_description]
+            while row[-1] is None:  # an outlet's own sentence is just kind, party and content
+                row.pop()
+            return row
+
+        return json.dumps([[s.start, s.end, [attribution(a) for a in s.attributions]] for s in self.sentences],
+                          ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod
-    def sentences_from_json(raw: str) -> tuple[Sentence, ...]:
-        return tuple(
-            Sentence(start, end, tuple(Attribution.from_dict(a) for a in attrs)) for start, end, attrs in json.loads(raw)
-        )
+    def sentences_from_json(raw: str, text: str, start: int) -> tuple[Sentence, ...]:
+        """``sentences_json`` read back, with ``text`` and ``start`` the chunk's."""
+        def span(x: list | None) -> Span | None:
+            if not x:
+                return None
+            return Span(x[2] if len(x) > 2 else text[x[0] - start:x[1] - start], x[0], x[1])
+
+        def attribution(row: list) -> Attribution:
+            kind, party, content, source, cue, speaker, description = row + [None] * (7 - len(row))
+            return Attribution(content=span(content), kind=kind, party=party, speaker=speaker, source=span(source),
+                               cue=span(cue), speaker_description=description)
+
+        return tuple(Sentence(s, e, tuple(attribution(a) for a in attrs)) for s, e, attrs in json.loads(raw))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article ready to embed and write: everything but the vectors (an ingest worker makes it)."""
+
+    article: Article
+    fingerprint: str
+    existed: bool
+    chunks: list[Chunk]
+    texts: list[str]  # as embedded
+    metadatas: list[dict[str, Any]]  # as stored in Chroma
+    terms: list[list[str]]  # as BM25 reads them
 
 
 @dataclass(frozen=True)

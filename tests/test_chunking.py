@@ -50,3 +50,25 @@ def test_random_texts_keep_offsets():
             assert text[a:b].strip() == text[a:b] and text[a:b]
         for c in chunk_article(art, attribute_article(text, None), size=rng.randint(20, 300)):
             assert text[c.start:c.end] == c.text
+
+
+def test_sentences_stored_compactly_and_read_back_exactly():
+    from dataclasses import replace
+
+    from assistant.attribution.parties import PartyRegistry
+    from assistant.schema import Chunk, Span
+
+    art = _seed()
+    chunks = chunk_article(art, attribute_article(art.text, PartyRegistry.load(CORPUS)), 800, 1)
+    assert any(a.source for c in chunks for s in c.sentences for a in s.attributions)
+    for c in chunks:
+        raw = c.sentences_json()
+        assert Chunk.sentences_from_json(raw, c.text, c.start) == c.sentences
+        inside = [a.content.text for s in c.sentences for a in s.attributions if a.content.start >= c.start and a.content.end <= c.end]
+        assert not any(len(t) > 20 and t in raw for t in inside)  # offsets only: the chunk text holds them
+    # a span the chunk's text does not hold keeps its own text
+    c = chunks[1]
+    s0 = c.sentences[0]
+    odd = replace(s0.attributions[0], cue=Span("elsewhere", 0, 9))
+    moved = replace(c, sentences=(replace(s0, attributions=(odd,)),))
+    assert Chunk.sentences_from_json(moved.sentences_json(), c.text, c.start)[0].attributions[0].cue.text == "elsewhere"

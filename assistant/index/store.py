@@ -32,7 +32,7 @@ from ..errors import IndexUnavailableError
 from ..schema import Article, Chunk, Filters, Passage, day_number
 from ..settings import Settings
 
-STORE_VERSION = "2"  # 2: parties as one array (was one flag per party)
+STORE_VERSION = "3"  # 2: parties as one array (was one flag per party); 3: compact sentences
 _MANIFEST_SUFFIX = "-articles"
 
 
@@ -141,21 +141,19 @@ class ChunkStore:
     # ------------------------------------------------------------------ writes
 
     def write(
-        self, articles: Sequence[tuple[Article, str, list[Chunk]]], vectors: np.ndarray, replacing: set[str]
+        self, articles: Sequence[tuple[Article, str, list[Chunk]]], vectors: np.ndarray, replacing: set[str],
+        metadatas: list[dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
         """Replace the chunks of ``articles`` (old ones of ``replacing`` ids removed first), then
         record them in the manifest: a crash before the manifest write redoes them next time.
-        Returns each chunk's metadata, in order, for the lexical index."""
+        ``metadatas`` are the chunks' ``chunk_metadata`` when already made (by an ingest worker).
+        Returns each chunk's metadata, in order."""
         if replacing:
             self.delete_chunks(sorted(replacing))
-        ids: list[str] = []
-        docs: list[str] = []
-        metas: list[dict[str, Any]] = []
-        for article, fingerprint, chunks in articles:
-            for chunk in chunks:
-                ids.append(chunk.id)
-                docs.append(chunk.text)
-                metas.append(chunk_metadata(article, chunk, fingerprint))
+        ids = [chunk.id for _, _, chunks in articles for chunk in chunks]
+        docs = [chunk.text for _, _, chunks in articles for chunk in chunks]
+        metas = metadatas if metadatas is not None else \
+            [chunk_metadata(article, chunk, fp) for article, fp, chunks in articles for chunk in chunks]
         for sl in self._batches(len(ids)):
             self.chunks.upsert(ids=ids[sl], embeddings=vectors[sl], documents=docs[sl], metadatas=metas[sl])
         m_ids = [a.id for a, _, _ in articles]
@@ -290,7 +288,7 @@ def _passage(id_: str, doc: str, meta: dict[str, Any], score: float) -> Passage:
         text=doc,
         start=int(meta["start"]),
         end=int(meta["end"]),
-        sentences=Chunk.sentences_from_json(str(meta.get("sentences", "[]"))),
+        sentences=Chunk.sentences_from_json(str(meta.get("sentences", "[]")), doc, int(meta["start"])),
     )
     return Passage(
         chunk=chunk,

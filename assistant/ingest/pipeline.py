@@ -31,16 +31,17 @@ from ..attribution.engine import attribute_article
 from ..attribution.parties import PartyRegistry
 from ..embedding.model import Embedder
 from ..index.lexical import LexicalIndex
-from ..index.store import ChunkStore, fingerprint, manifest_digest
+from ..index.store import ChunkStore, chunk_metadata, fingerprint, manifest_digest
 from ..text import terms, titled
-from ..schema import Article, Chunk, IngestReport, LoadIssue
+from ..schema import Article, Chunk, IngestReport, LoadIssue, Prepared
 from ..settings import Settings
 from .chunker import chunk_article
 from .loader import iter_corpus
 
 PIPELINE_VERSION = "2"
 INLINE_ARTICLES = 32  # a small ingest is not worth starting worker processes for
-WINDOW_PER_WORKER = 8  # articles in flight per worker
+WINDOW_PER_WORKER = 8  # articles in flight per worker, at least
+CHUNKS_PER_ARTICLE = 12  # about, in news: sizes the window to cover a write
 
 
 def prepare(article: Article, settings: Settings, registry: PartyRegistry) -> list[Chunk]:
@@ -49,14 +50,22 @@ def prepare(article: Article, settings: Settings, registry: PartyRegistry) -> li
     return chunk_article(article, sentences, settings.chunk_size, settings.chunk_overlap)
 
 
+def prepare_for_index(article: Article, fp: str, existed: bool, settings: Settings, registry: PartyRegistry) -> Prepared:
+    chunks = prepare(article, settings, registry)
+    texts = [embedding_text(article, c) for c in chunks]
+    return Prepared(article, fp, existed, chunks, texts, [chunk_metadata(article, c, fp) for c in chunks],
+                    [terms(t) for t in texts])
+
+
 def prepared(
     articles: Iterable[tuple[Article, str, bool]], settings: Settings, registry: PartyRegistry
-) -> Iterator[tuple[Article, str, bool, list[Chunk]]]:
-    """Each (article, fingerprint, existed) with its chunks, in order. Past the first few articles,
-    the sentences, attributions and chunks are made in worker processes (ASSISTANT_INGEST_WORKERS)
-    while this process embeds and writes the previous batch; at most a small window of articles
-    is in flight, so memory stays bounded by the batch, not the corpus."""
+) -> Iterator[Prepared]:
+    """Each (article, fingerprint, existed), prepared, in order. Past the first few articles this
+    runs in worker processes (ASSISTANT_INGEST_WORKERS) while this process embeds and writes the
+    previous batch; a window of about two batches' worth of articles is in flight, so the workers
+    keep busy through a write and memory stays bounded by the batch, not the corpus."""
     window: deque = deque()
+    in_flight = max(WINDOW_PER_WORKER * settings.ingest_workers, 2 * settings.batch_size // CHUNKS_PER_ARTICLE)
     pool = None
     try:
         for n, (article, fp, existed) in enumerate(articles):
@@ -68,15 +77,13 @@ def prepared(
                 pool = ProcessPoolExecutor(settings.ingest_workers, mp_context=get_context("spawn"),
                                            initializer=_die_with_parent, initargs=(os.getpid(),))
             if pool is None:
-                yield article, fp, existed, prepare(article, settings, registry)
+                yield prepare_for_index(article, fp, existed, settings, registry)
                 continue
-            window.append((article, fp, existed, pool.submit(prepare, article, settings, registry)))
-            if len(window) >= WINDOW_PER_WORKER * settings.ingest_workers:
-                a, f, e, future = window.popleft()
-                yield a, f, e, future.result()
+            window.append(pool.submit(prepare_for_index, article, fp, existed, settings, registry))
+            if len(window) >= in_flight:
+                yield window.popleft().result()
         while window:
-            a, f, e, future = window.popleft()
-            yield a, f, e, future.result()
+            yield window.popleft().result()
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -106,26 +113,30 @@ def run_ingest(
     started = time.perf_counter()
     extra = f"{PIPELINE_VERSION}|{settings.chunk_size}|{settings.chunk_overlap}|{registry.fingerprint()}"
     manifest = store.manifest()
-    # the lexical index follows the dense one article by article while both held the same
-    in_step = lexical is not None and lexical.digest == manifest_digest(manifest)
+    # the lexical index follows the dense one article by article while both held the same (or
+    # nothing yet: a first ingest does not read every chunk back to build BM25)
+    in_step = lexical is not None and (lexical.digest == manifest_digest(manifest) or not manifest)
+    if in_step and not manifest:
+        lexical.clear()
     seen: set[str] = set()
     failed_paths: set[str] = set()
     issues: list[LoadIssue] = []
     counts = {"added": 0, "updated": 0, "unchanged": 0, "chunks": 0}
-    pending: list[tuple[Article, str, list[Chunk]]] = []
+    pending: list[Prepared] = []
     pending_chunks = 0
 
     def flush() -> None:
         nonlocal pending, pending_chunks
         if not pending:
             return
-        texts = [embedding_text(a, c) for a, _, chunks in pending for c in chunks]
+        texts = [t for p in pending for t in p.texts]
         vectors = embedder.encode(texts, batch_size=settings.batch_size)
-        replacing = {a.id for a, _, _ in pending if a.id in manifest}
-        metas = store.write(pending, vectors, replacing)
+        replacing = {p.article.id for p in pending if p.article.id in manifest}
+        store.write([(p.article, p.fingerprint, p.chunks) for p in pending], vectors, replacing,
+                    [m for p in pending for m in p.metadatas])
         if in_step:
-            ids = [c.id for _, _, chunks in pending for c in chunks]
-            lexical.replace({a.id for a, _, _ in pending}, zip(ids, map(terms, texts), metas))
+            lexical.replace({p.article.id for p in pending},
+                            ((c.id, words, meta) for p in pending for c, words, meta in zip(p.chunks, p.terms, p.metadatas)))
         counts["chunks"] += len(texts)
         pending, pending_chunks = [], 0
 
@@ -156,13 +167,13 @@ def run_ingest(
                 continue
             yield item, fp, old is not None
 
-    for item, fp, existed, chunks in prepared(changed(), settings, registry):
-        if not chunks:
-            issues.append(LoadIssue(item.path or item.id, "article has no sentences to index"))
+    for item in prepared(changed(), settings, registry):
+        if not item.chunks:
+            issues.append(LoadIssue(item.article.path or item.article.id, "article has no sentences to index"))
             continue
-        counts["updated" if existed else "added"] += 1
-        pending.append((item, fp, chunks))
-        pending_chunks += len(chunks)
+        counts["updated" if item.existed else "added"] += 1
+        pending.append(item)
+        pending_chunks += len(item.chunks)
         if pending_chunks >= settings.batch_size:
             flush()
     flush()
