@@ -182,13 +182,11 @@ class ChunkStore:
         return int(self.manifest_col.count())
 
     def query_ids(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[str]:
-        """The ids of the ``n`` chunks nearest to ``vector``, nearest first (``get`` fetches them)."""
-        total = self.count()
-        if total == 0:
-            return []
+        """The ids of the ``n`` chunks nearest to ``vector``, nearest first (``get`` fetches them).
+        Chroma returns fewer when it holds fewer, so no count first (a count costs a query)."""
         res = self.chunks.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(n, total),
+            n_results=n,
             where=where or None,
             include=["distances"],
         )
