@@ -45,6 +45,7 @@ class Assistant:
         self._llm = llm
         self._lock = threading.RLock()
         self._fresh = False
+        self._uploaded = False  # files added through add_files, not yet ingested
         self.last_ingest: tuple[float, IngestReport] | None = None  # (unix time, report) of this process
 
     # ------------------------------------------------------------------ parts (loaded lazily, once)
@@ -106,7 +107,7 @@ class Assistant:
         with self._lock:
             report = run_ingest(self.settings, self.store, self.embedder, self.registry, progress=progress,
                                 lexical=self.lexical)
-            self._fresh = True
+            self._fresh, self._uploaded = True, False
             self.last_ingest = (time.time(), report)
             return report
 
@@ -128,14 +129,17 @@ class Assistant:
 
         added, refused = add_files(self.settings.corpus, files, folder, self.settings.max_article_chars)
         with self._lock:
-            self._fresh = False  # the next question re-ingests
+            self._fresh, self._uploaded = False, True  # the next question re-ingests
         return added, refused
 
     def ensure_index(self) -> IngestReport | None:
-        """Ingest once per process before the first question, so answers match the corpus."""
+        """Ingest once per process before the first question, so answers match the corpus; with
+        ``refresh_on_ask`` off, only when the index is empty or files were added through the API."""
         with self._lock:
             if not self._fresh:
-                return self.ingest()
+                if self.settings.refresh_on_ask or self._uploaded or self.store.count() == 0:
+                    return self.ingest()
+                self._fresh = True
         return None
 
     # ------------------------------------------------------------------ ask

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         description="Processes that split and attribute articles while ingest embeds and writes; 0 = none.",
     )
     batch_size: int = Field(256, ge=1, le=5461, description="Chunks per embedding and Chroma add batch.")
+    refresh_on_ask: bool = Field(
+        True, description="Bring the index up to date with the corpus before a process's first question; false for "
+        "a large archive ingested on its own schedule (`assistant ingest`), whose check would delay that answer."
+    )
     reranker_model: str | None = Field(
         None, description="A cross-encoder (sentence-transformers name or folder) to re-rank passages; off when unset."
     )

@@ -86,3 +86,13 @@ def test_corpus_without_registry_still_answers_who(tmp_path: Path, make_assistan
     assert answer.found
     claim = answer.claims[0]
     assert claim.speaker == "water ministry of Egypt" and claim.party == "water-ministry-of-egypt"
+
+
+def test_refresh_on_ask_off_answers_from_the_index_as_it_is(corpus_dir: Path, make_assistant):
+    cold = make_assistant(corpus_dir, refresh_on_ask=False)
+    assert cold.ensure_index() is not None and cold.store.count() > 0  # an empty index is still built
+    (corpus_dir / "extra.md").write_text("---\ntitle: Bridge\n---\nThe Kura bridge was closed on Monday, officials said.\n")
+    later = make_assistant(corpus_dir, refresh_on_ask=False)  # a new process on the built index
+    assert later.ensure_index() is None and later.store.article_count() == 1  # no corpus check before answering
+    assert all("Kura" not in s.passage for s in later.ask("Which bridge was closed?").sources)
+    assert make_assistant(corpus_dir).ensure_index().added == 1  # the default checks the corpus first
