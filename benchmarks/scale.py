@@ -17,7 +17,7 @@ to a JSONL file. Then, each phase in its own process so that its peak memory is 
   cold       `assistant ask` in a new process on the built index (time to first answer), with the
              default corpus check before it and without (ASSISTANT_REFRESH_ON_ASK=false)
   help       `assistant --help` (best of 5)
-Ratios are against the baseline measured in the same run. Nothing of the data is kept.
+Ratios are against the baseline measured in the same run. Nothing of the data is kept, unless --keep.
 """
 from __future__ import annotations
 
@@ -235,6 +235,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--server", action="store_true", help="index into a `chroma run` server on loopback")
     ap.add_argument("--skip", nargs="*", default=[], choices=["vanilla", "raw", "cold"])
+    ap.add_argument("--keep", action="store_true", help="keep each size's corpus and indexes (their folder is printed)")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -281,7 +282,10 @@ def main() -> None:
                "cold, no corpus check s": cold_fixed if cold_fixed else float("nan")}
         rows.append(row)
         print(json.dumps(row), flush=True)
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {work}", flush=True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     cols = list(rows[0])
     print(f"\n{'Chroma server' if args.server else 'embedded Chroma'}\n")
     print("| " + " | ".join(cols) + " |")

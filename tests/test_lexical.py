@@ -89,3 +89,11 @@ def test_deleted_articles_stay_deleted_and_segments_merge(tmp_path, small_segmen
 def test_an_older_layout_is_not_read(tmp_path):
     (tmp_path / "manifest.json").write_text('{"layout": 2, "digest": "x", "segments": []}')
     assert LexicalIndex(tmp_path).digest is None  # the ingest's digest check rebuilds it
+
+
+def test_count_follows_filters_and_deletes(tmp_path, small_segments):
+    lex = build(tmp_path, docs(40))
+    assert lex.count() == 40 and lex.count(Filters(parties=("armenia",), outlets=("Outlet 0",))) == 7
+    assert lex.count(Filters(since="2031-01-01")) == 0
+    lex.replace({"art0"}, [])
+    assert lex.count() == 36

@@ -188,6 +188,11 @@ class LexicalIndex:
 
     # ------------------------------------------------------------------ search
 
+    def count(self, filters: Filters | None = None) -> int:
+        """How many live chunks pass ``filters`` (array masks only: no scoring)."""
+        self._load()
+        return sum(int(seg.mask(filters).sum()) for seg in self._segments)
+
     def search(self, query_terms: list[str], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """The ``k`` best chunks for ``query_terms`` as (chunk id, BM25 score), score > 0 only."""
         try:

@@ -95,6 +95,8 @@ class Retriever:
 
     def _rankings(self, vector: np.ndarray, words: list[str], n: int, filters: Filters | None) -> list[list[str]]:
         """The dense and the BM25 ranking of chunk ids within ``filters``."""
+        if filters and self.lexical is not None and self.lexical.count(filters) == 0:
+            return [[], []]  # e.g. a timeframe the archive holds nothing of: a filtered Chroma query costs most
         dense = self.store.query_ids(vector, n, where_of(filters))
         sparse = [cid for cid, _ in self.lexical.search(words, n, filters)] if self.lexical else []
         return [dense, sparse]
