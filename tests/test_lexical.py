@@ -91,9 +91,11 @@ def test_an_older_layout_is_not_read(tmp_path):
     assert LexicalIndex(tmp_path).digest is None  # the ingest's digest check rebuilds it
 
 
-def test_count_follows_filters_and_deletes(tmp_path, small_segments):
+def test_passing_follows_filters_and_deletes(tmp_path, small_segments):
     lex = build(tmp_path, docs(40))
-    assert lex.count() == 40 and lex.count(Filters(parties=("armenia",), outlets=("Outlet 0",))) == 7
-    assert lex.count(Filters(since="2031-01-01")) == 0
+    assert len(lex.passing(None, 100)) == 40 and lex.passing(None, 39) is None  # over the limit
+    both = lex.passing(Filters(parties=("armenia",), outlets=("Outlet 0",)), 100)
+    assert sorted(both) == sorted(f"art{i // 4}::{i % 4}" for i in range(3, 40, 6))
+    assert lex.passing(Filters(since="2031-01-01"), 100) == []
     lex.replace({"art0"}, [])
-    assert lex.count() == 36
+    assert len(lex.passing(None, 100)) == 36

@@ -188,10 +188,14 @@ class LexicalIndex:
 
     # ------------------------------------------------------------------ search
 
-    def count(self, filters: Filters | None = None) -> int:
-        """How many live chunks pass ``filters`` (array masks only: no scoring)."""
+    def passing(self, filters: Filters | None, limit: int) -> list[str] | None:
+        """The ids of the live chunks that pass ``filters`` (array masks only, no scoring), or
+        None when more than ``limit`` do."""
         self._load()
-        return sum(int(seg.mask(filters).sum()) for seg in self._segments)
+        masks = [seg.mask(filters) for seg in self._segments]
+        if sum(int(m.sum()) for m in masks) > limit:
+            return None
+        return [str(seg.ids[row]) for seg, m in zip(self._segments, masks) for row in np.flatnonzero(m)]
 
     def search(self, query_terms: list[str], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """The ``k`` best chunks for ``query_terms`` as (chunk id, BM25 score), score > 0 only."""

@@ -181,13 +181,16 @@ class ChunkStore:
     def article_count(self) -> int:
         return int(self.manifest_col.count())
 
-    def query_ids(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[str]:
-        """The ids of the ``n`` chunks nearest to ``vector``, nearest first (``get`` fetches them).
-        Chroma returns fewer when it holds fewer, so no count first (a count costs a query)."""
+    def query_ids(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None,
+                  ids: Sequence[str] | None = None) -> list[str]:
+        """The ids of the ``n`` chunks nearest to ``vector`` (among ``ids`` when given), nearest
+        first (``get`` fetches them). Chroma returns fewer when it holds fewer, so no count first
+        (a count costs a query)."""
         res = self.chunks.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=n,
             where=where or None,
+            ids=list(ids) if ids is not None else None,
             include=["distances"],
         )
         return list(res["ids"][0])

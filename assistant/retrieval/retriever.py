@@ -42,6 +42,9 @@ def rrf(rankings: list[list[str]], weights: list[float] | None = None, k: int = 
     return fused
 
 
+ID_FILTER_LIMIT = 20_000  # chunks passing a filter, at most, for a dense search over their ids
+
+
 def mmr(relevance: np.ndarray, vectors: np.ndarray, parties: list[set[str]], k: int, lam: float) -> list[int]:
     """Greedy maximal marginal relevance over unit vectors, with a bonus for a new party."""
     chosen: list[int] = []
@@ -95,9 +98,13 @@ class Retriever:
 
     def _rankings(self, vector: np.ndarray, words: list[str], n: int, filters: Filters | None) -> list[list[str]]:
         """The dense and the BM25 ranking of chunk ids within ``filters``."""
-        if filters and self.lexical is not None and self.lexical.count(filters) == 0:
-            return [[], []]  # e.g. a timeframe the archive holds nothing of: a filtered Chroma query costs most
-        dense = self.store.query_ids(vector, n, where_of(filters))
+        # Chroma filtering its metadata costs far more than searching a list of ids (0.17 s against
+        # 0.01 s for a fortnight of 100k chunks), so the lexical index's arrays name the chunks
+        # that pass, unless too many do
+        allowed = self.lexical.passing(filters, ID_FILTER_LIMIT) if filters and self.lexical is not None else None
+        if allowed is not None and not allowed:
+            return [[], []]
+        dense = self.store.query_ids(vector, n, where_of(filters) if allowed is None else None, ids=allowed)
         sparse = [cid for cid, _ in self.lexical.search(words, n, filters)] if self.lexical else []
         return [dense, sparse]
 
