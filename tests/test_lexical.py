@@ -69,7 +69,9 @@ def test_deleted_articles_stay_deleted_and_segments_merge(tmp_path, small_segmen
     assert len(lex._open) == 0 and len(lex._segments) == 4  # sealed as it went: memory stays bounded
     lex.commit("d1")
     lex = LexicalIndex(tmp_path)
+    assert lex.digest == "d1"
     lex.replace({"art0", "art1"}, docs(4, start=100))  # two articles gone, one new
+    assert lex.digest is None  # changed and not committed: matches no digest
     assert len(lex) == 36 and not any(c.startswith(("art0::", "art1::")) for c in lex.ids())
     lex.commit("d2")
     again = LexicalIndex(tmp_path)

@@ -227,3 +227,17 @@ def test_as_of_prefers_the_news_of_that_week_without_hiding_older_news(three):
     assert data["sources"][data["claims"][0]["sources"][0] - 1]["published"] == "2020-10-10"
     bad = run_cli("ask", question, "--corpus", str(corpus), "--index-dir", str(bot.settings.index_dir), "--as-of", "Tuesday")
     assert bad.returncode == 2 and "as_of" in bad.stderr
+
+
+def test_lexical_index_refilled_for_a_rebuilt_store_is_searchable_at_once(three, monkeypatch):
+    """A store layout change rebuilds Chroma with the same articles (same digest): the lexical
+    index, cleared and refilled, must still be written and searched in the same process."""
+    bot, _ = three
+    import assistant.index.store as store_module
+    from assistant import Assistant
+
+    monkeypatch.setattr(store_module, "STORE_VERSION", "next")
+    again = Assistant(settings=bot.settings)
+    report = again.ingest()
+    assert report.chunks_written == again.store.count() > 0
+    assert again.lexical.search(["stepanakert"], k=1) and LexicalIndex(again.lexical.folder).search(["stepanakert"], k=1)

@@ -108,8 +108,10 @@ class LexicalIndex:
         return len(self._open) + sum(seg.live for seg in self._segments)
 
     def replace(self, article_ids: Iterable[str], chunks: Iterable[tuple[str, list[str], dict[str, Any]]]) -> None:
-        """Drop every chunk of ``article_ids``, then add ``chunks`` as (id, terms, metadata)."""
+        """Drop every chunk of ``article_ids``, then add ``chunks`` as (id, terms, metadata).
+        Until the next ``commit`` the index matches no digest (so that commit is never skipped)."""
         self._load()
+        self._digest = None
         gone = set(article_ids)
         if gone:
             for seg in self._segments:
@@ -128,6 +130,7 @@ class LexicalIndex:
     def clear(self) -> None:
         self._load()
         self._segments, self._dead_files, self._open, self._open_articles = [], {}, {}, {}
+        self._digest = None
 
     def commit(self, digest: str) -> None:
         """Seal the chunks still in memory, merge small or mostly-dead segments, and record the
