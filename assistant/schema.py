@@ -101,7 +101,7 @@ class Chunk:
         def span(x: Span | None) -> list | None:
             if x is None:
                 return None
-            inside = self.text[x.start - self.start:x.end - self.start] == x.text and x.start >= self.start
+            inside = x.start >= self.start and self.text[x.start - self.start:x.end - self.start] == x.text
             return [x.start, x.end] if inside else [x.start, x.end, x.text]
 
         def attribution(a: Attribution) -> list:
@@ -187,15 +187,6 @@ class Filters:
             raise QuestionError(f"filter since={since} is after until={until}; swap them")
         return cls(tuple(parties), tuple(outlets), tuple(articles), since and str(since)[:10], until and str(until)[:10],
                    as_of and str(as_of)[:10])
-
-    def allows(self, meta: dict) -> bool:
-        """Whether a chunk's article, outlet and parties (Chroma-style metadata ``meta``) pass; the
-        lexical index compares ``since`` and ``until`` for all chunks at once, as one array."""
-        if self.articles and meta.get("article_id") not in self.articles:
-            return False
-        if self.outlets and meta.get("source") not in self.outlets:
-            return False
-        return not self.parties or bool(set(self.parties) & set(meta.get("parties") or ()))
 
 
 @dataclass(frozen=True)

@@ -142,25 +142,21 @@ class ChunkStore:
 
     def write(
         self, articles: Sequence[tuple[Article, str, list[Chunk]]], vectors: np.ndarray, replacing: set[str],
-        metadatas: list[dict[str, Any]] | None = None,
-    ) -> list[dict[str, Any]]:
+        metadatas: list[dict[str, Any]],
+    ) -> None:
         """Replace the chunks of ``articles`` (old ones of ``replacing`` ids removed first), then
         record them in the manifest: a crash before the manifest write redoes them next time.
-        ``metadatas`` are the chunks' ``chunk_metadata`` when already made (by an ingest worker).
-        Returns each chunk's metadata, in order."""
+        ``metadatas`` are the chunks' ``chunk_metadata``, in order (an ingest worker makes them)."""
         if replacing:
             self.delete_chunks(sorted(replacing))
         ids = [chunk.id for _, _, chunks in articles for chunk in chunks]
         docs = [chunk.text for _, _, chunks in articles for chunk in chunks]
-        metas = metadatas if metadatas is not None else \
-            [chunk_metadata(article, chunk, fp) for article, fp, chunks in articles for chunk in chunks]
         for sl in self._batches(len(ids)):
-            self.chunks.upsert(ids=ids[sl], embeddings=vectors[sl], documents=docs[sl], metadatas=metas[sl])
+            self.chunks.upsert(ids=ids[sl], embeddings=vectors[sl], documents=docs[sl], metadatas=metadatas[sl])
         m_ids = [a.id for a, _, _ in articles]
         m_meta = [{"fingerprint": fp, "path": a.path or "", "chunks": len(ch), "title": a.title} for a, fp, ch in articles]
         for sl in self._batches(len(m_ids)):
             self.manifest_col.upsert(ids=m_ids[sl], embeddings=[[0.0]] * len(m_ids[sl]), metadatas=m_meta[sl])
-        return metas
 
     def delete_chunks(self, article_ids: Sequence[str]) -> None:
         for sl in self._batches(len(article_ids)):
