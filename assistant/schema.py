@@ -10,7 +10,6 @@ Example:
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -94,10 +93,11 @@ class Chunk:
     end: int
     sentences: tuple[Sentence, ...] = ()
 
-    def sentences_json(self) -> str:
-        """The sentences and their attributions, compact: spans are offsets into the article, and
-        a span's text is left out when the chunk's own text holds it (it always should). Every
-        chunk stores this in Chroma, where the repeated span texts had tripled each write."""
+    def sentence_rows(self) -> list:
+        """The sentences and their attributions as compact JSON-ready rows: spans are offsets into
+        the article, and a span's text is left out when the chunk's own text holds it (it always
+        should). Every chunk stores this in Chroma, where the repeated span texts had tripled each
+        write."""
         def span(x: Span | None) -> list | None:
             if x is None:
                 return None
@@ -110,12 +110,11 @@ class Chunk:
                 row.pop()
             return row
 
-        return json.dumps([[s.start, s.end, [attribution(a) for a in s.attributions]] for s in self.sentences],
-                          ensure_ascii=False, separators=(",", ":"))
+        return [[s.start, s.end, [attribution(a) for a in s.attributions]] for s in self.sentences]
 
     @staticmethod
-    def sentences_from_json(raw: str, text: str, start: int) -> tuple[Sentence, ...]:
-        """``sentences_json`` read back, with ``text`` and ``start`` the chunk's."""
+    def sentences_from_rows(rows: list, text: str, start: int) -> tuple[Sentence, ...]:
+        """``sentence_rows`` read back, with ``text`` and ``start`` the chunk's."""
         def span(x: list | None) -> Span | None:
             if not x:
                 return None
@@ -126,7 +125,7 @@ class Chunk:
             return Attribution(content=span(content), kind=kind, party=party, speaker=speaker, source=span(source),
                                cue=span(cue), speaker_description=description)
 
-        return tuple(Sentence(s, e, tuple(attribution(a) for a in attrs)) for s, e, attrs in json.loads(raw))
+        return tuple(Sentence(s, e, tuple(attribution(a) for a in attrs)) for s, e, attrs in rows)
 
 
 @dataclass(frozen=True)
@@ -139,6 +138,7 @@ class Prepared:
     chunks: list[Chunk]
     texts: list[str]  # as embedded
     metadatas: list[dict[str, Any]]  # as stored in Chroma
+    fields: list[dict[str, Any]]  # what filters read, for the lexical index's arrays
     terms: list[list[str]]  # as BM25 reads them
 
 

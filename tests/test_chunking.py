@@ -1,6 +1,7 @@
 """Chunks never cut a sentence and keep exact offsets into the article."""
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -62,8 +63,9 @@ def test_sentences_stored_compactly_and_read_back_exactly():
     chunks = chunk_article(art, attribute_article(art.text, PartyRegistry.load(CORPUS)), 800, 1)
     assert any(a.source for c in chunks for s in c.sentences for a in s.attributions)
     for c in chunks:
-        raw = c.sentences_json()
-        assert Chunk.sentences_from_json(raw, c.text, c.start) == c.sentences
+        rows = c.sentence_rows()
+        raw = json.dumps(rows, ensure_ascii=False)
+        assert Chunk.sentences_from_rows(json.loads(raw), c.text, c.start) == c.sentences
         inside = [a.content.text for s in c.sentences for a in s.attributions if a.content.start >= c.start and a.content.end <= c.end]
         assert not any(len(t) > 20 and t in raw for t in inside)  # offsets only: the chunk text holds them
     # a span the chunk's text does not hold keeps its own text
@@ -71,4 +73,4 @@ def test_sentences_stored_compactly_and_read_back_exactly():
     s0 = c.sentences[0]
     odd = replace(s0.attributions[0], cue=Span("elsewhere", 0, 9))
     moved = replace(c, sentences=(replace(s0, attributions=(odd,)),))
-    assert Chunk.sentences_from_json(moved.sentences_json(), c.text, c.start)[0].attributions[0].cue.text == "elsewhere"
+    assert Chunk.sentences_from_rows(moved.sentence_rows(), c.text, c.start)[0].attributions[0].cue.text == "elsewhere"

@@ -93,11 +93,25 @@ def test_an_older_layout_is_not_read(tmp_path):
     assert LexicalIndex(tmp_path).digest is None  # the ingest's digest check rebuilds it
 
 
-def test_passing_follows_filters_and_deletes(tmp_path, small_segments):
+def test_count_and_passing_follow_filters_and_deletes(tmp_path, small_segments):
     lex = build(tmp_path, docs(40))
-    assert len(lex.passing(None, 100)) == 40 and lex.passing(None, 39) is None  # over the limit
-    both = lex.passing(Filters(parties=("armenia",), outlets=("Outlet 0",)), 100)
-    assert sorted(both) == sorted(f"art{i // 4}::{i % 4}" for i in range(3, 40, 6))
-    assert lex.passing(Filters(since="2031-01-01"), 100) == []
+    assert len(lex.passing(None)) == lex.count(None) == 40
+    both = Filters(parties=("armenia",), outlets=("Outlet 0",))
+    assert sorted(lex.passing(both)) == sorted(f"art{i // 4}::{i % 4}" for i in range(3, 40, 6)) and lex.count(both) == 7
+    assert lex.passing(Filters(since="2031-01-01")) == [] and lex.count(Filters(since="2031-01-01")) == 0
     lex.replace({"art0"}, [])
-    assert len(lex.passing(None, 100)) == 36
+    assert lex.count(None) == len(lex.passing(None)) == 36
+
+
+def test_allowed_keeps_the_ids_that_pass_in_order(tmp_path, small_segments):
+    lex = build(tmp_path, docs(40))
+    armenia = Filters(parties=("armenia",))
+    ids = ["art9::3", "art0::0", "nowhere::0", "art0::1", "art2::1"]  # across segments, one unknown
+    assert lex.allowed(ids, armenia) == ["art9::3", "art0::1", "art2::1"]
+    assert lex.allowed(ids, None) == ["art9::3", "art0::0", "art0::1", "art2::1"]
+    # re-ingested: dead in its old segment, live (now azerbaijan's) in a new one
+    lex.replace({"art9"}, [("art9::3", ["truce"], {"article_id": "art9", "parties": ["azerbaijan"]})])
+    lex.commit("d2")
+    again = LexicalIndex(tmp_path)
+    assert again.allowed(["art9::3"], armenia) == [] and again.allowed(["art9::3"], Filters(parties=("azerbaijan",))) == ["art9::3"]
+    assert again.allowed(["art9::2"], None) == []  # deleted with its article

@@ -95,6 +95,24 @@ def test_filters_by_party_outlet_date_and_article(three):
     assert not none.found and not none.claims and not none.sources
 
 
+def test_filtered_dense_search_ranks_alike_by_id_list_and_by_over_fetch(three, monkeypatch):
+    """Chroma's search among the ids that pass, and its search of every chunk filtered after: on
+    a corpus this small both must give the same ranking, within the filter."""
+    from assistant.retrieval import retriever as retriever_module
+    from assistant.text import terms
+
+    bot, _ = three
+    question = "civilians killed in shelling"
+    vector, words = bot.embedder.encode([question])[0], terms(question)
+    for filters in (Filters(parties=("azerbaijan",)), Filters(parties=("armenia", "karabakh")), Filters.build(since="2020-10-05")):
+        monkeypatch.setattr(retriever_module, "FETCH_LIMIT", 0)  # listing the ids
+        listed = bot.retriever._rankings(vector, words, 10, filters)
+        monkeypatch.setattr(retriever_module, "ID_FILTER_LIMIT", 0)  # too many to list: over-fetch
+        fetched = bot.retriever._rankings(vector, words, 10, filters)
+        monkeypatch.undo()
+        assert fetched == listed and listed[0] and set(listed[0]) <= set(bot.lexical.passing(filters))
+
+
 def test_party_filter_keeps_only_that_partys_claims(three):
     bot, _ = three
     answer = bot.ask("Were civilians targeted in Stepanakert?", filters=Filters(parties=("azerbaijan",)))

@@ -33,7 +33,7 @@ import numpy as np
 from ..schema import Filters
 from .segment import KEEP, Segment
 
-LAYOUT = 3  # 2 was one bm25s index over the whole corpus, re-fitted on every change
+LAYOUT = 4  # 2 was one bm25s index over the whole corpus, re-fitted on every change; 3 had no id lookup
 SEGMENT_CHUNKS = 100_000  # chunks per segment: bounds an ingest's memory for BM25
 SMALL_SEGMENTS = 4  # more segments under half that size than this are merged into one
 
@@ -191,14 +191,26 @@ class LexicalIndex:
 
     # ------------------------------------------------------------------ search
 
-    def passing(self, filters: Filters | None, limit: int) -> list[str] | None:
-        """The ids of the live chunks that pass ``filters`` (array masks only, no scoring), or
-        None when more than ``limit`` do."""
+    def count(self, filters: Filters | None) -> int:
+        """How many live chunks pass ``filters`` (array masks only, no scoring)."""
         self._load()
-        masks = [seg.mask(filters) for seg in self._segments]
-        if sum(int(m.sum()) for m in masks) > limit:
-            return None
-        return [str(seg.ids[row]) for seg, m in zip(self._segments, masks) for row in np.flatnonzero(m)]
+        return sum(int(seg.mask(filters).sum()) for seg in self._segments)
+
+    def passing(self, filters: Filters | None) -> list[str]:
+        """The ids of the live chunks that pass ``filters``."""
+        self._load()
+        return [str(seg.ids[row]) for seg in self._segments for row in np.flatnonzero(seg.mask(filters))]
+
+    def allowed(self, ids: list[str], filters: Filters | None) -> list[str]:
+        """Those of ``ids`` that are live chunks passing ``filters``, in their order."""
+        self._load()
+        keep = np.zeros(len(ids), dtype=bool)
+        for seg in self._segments:
+            rows = seg.rows_of(ids)
+            found = rows >= 0
+            if found.any():
+                keep[found] |= seg.mask(filters)[rows[found]]  # a re-ingested chunk is dead in an older segment
+        return [i for i, ok in zip(ids, keep) if ok]
 
     def search(self, query_terms: list[str], k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """The ``k`` best chunks for ``query_terms`` as (chunk id, BM25 score), score > 0 only."""

@@ -77,7 +77,11 @@ class Segment:
         bm25.index(corpus, show_progress=False)
         del corpus
         bm25.save(str(folder / "bm25"), show_progress=False)
-        np.save(folder / "ids.npy", np.array(ids, dtype=str))
+        id_array = np.array(ids, dtype=str)
+        order = np.argsort(id_array, kind="stable")
+        np.save(folder / "ids.npy", id_array)
+        np.save(folder / "sorted_ids.npy", id_array[order])  # with order.npy: a chunk's row by its id
+        np.save(folder / "order.npy", order)
         np.save(folder / "articles.npy", np.array(articles, dtype=str))
         np.save(folder / "sources.npy", np.array(sources, dtype=str))
         np.save(folder / "days.npy", np.array(days, dtype=np.float64))
@@ -118,6 +122,15 @@ class Segment:
         rows = np.isin(self._array("articles"), list(hit)) & ~self.dead
         self.dead = self.dead | rows  # a copy: the previous array may still be a saved one
         return int(rows.sum())
+
+    def rows_of(self, ids: list[str]) -> np.ndarray:
+        """The row of each of ``ids`` in this segment, -1 where it has none (dead rows included)."""
+        if not ids or not self.rows:
+            return np.full(len(ids), -1)
+        keys, order = self._array("sorted_ids"), self._array("order")
+        wanted = np.array(ids, dtype=str)
+        at = np.minimum(np.searchsorted(keys, wanted), self.rows - 1)
+        return np.where(keys[at] == wanted, order[at], -1)
 
     def live_ids(self) -> Iterator[str]:
         for row in np.flatnonzero(~self.dead):

@@ -31,7 +31,7 @@ from ..attribution.engine import attribute_article
 from ..attribution.parties import PartyRegistry
 from ..embedding.model import Embedder
 from ..index.lexical import LexicalIndex
-from ..index.store import ChunkStore, chunk_metadata, fingerprint, manifest_digest
+from ..index.store import ChunkStore, chunk_metadata, filter_fields, fingerprint, manifest_digest
 from ..text import terms, titled
 from ..schema import Article, Chunk, IngestReport, LoadIssue, Prepared
 from ..settings import Settings
@@ -53,8 +53,9 @@ def prepare(article: Article, settings: Settings, registry: PartyRegistry) -> li
 def prepare_for_index(article: Article, fp: str, existed: bool, settings: Settings, registry: PartyRegistry) -> Prepared:
     chunks = prepare(article, settings, registry)
     texts = [embedding_text(article, c) for c in chunks]
-    return Prepared(article, fp, existed, chunks, texts, [chunk_metadata(article, c, fp) for c in chunks],
-                    [terms(t) for t in texts])
+    fields = [filter_fields(article, c) for c in chunks]
+    return Prepared(article, fp, existed, chunks, texts, [chunk_metadata(article, c, fp, f) for c, f in zip(chunks, fields)],
+                    fields, [terms(t) for t in texts])
 
 
 def prepared(
@@ -136,7 +137,7 @@ def run_ingest(
                     [m for p in pending for m in p.metadatas])
         if in_step:
             lexical.replace({p.article.id for p in pending},
-                            ((c.id, words, meta) for p in pending for c, words, meta in zip(p.chunks, p.terms, p.metadatas)))
+                            ((c.id, words, f) for p in pending for c, words, f in zip(p.chunks, p.terms, p.fields)))
         counts["chunks"] += len(texts)
         pending, pending_chunks = [], 0
 
