@@ -102,8 +102,9 @@ class Assistant:
 
     def ingest(self, progress: bool = False) -> IngestReport:
         """Bring the index up to date with the corpus folder (only changed articles are embedded)."""
-        from .ingest.pipeline import run_ingest
+        from .ingest.pipeline import refuse_in_starting_worker, run_ingest
 
+        refuse_in_starting_worker()  # before loading the model or opening the index
         with self._lock:
             report = run_ingest(self.settings, self.store, self.embedder, self.registry, progress=progress,
                                 lexical=self.lexical)

@@ -35,5 +35,9 @@ class IndexUnavailableError(AssistantError):
     """The index (Chroma) cannot be opened or reached."""
 
 
+class IngestError(AssistantError):
+    """An ingest cannot go on (its worker processes could not run)."""
+
+
 class QuestionError(AssistantError):
     """The question itself cannot be answered as given (empty, too long ...)."""

@@ -130,16 +130,24 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Prepared:
-    """An article ready to embed and write: everything but the vectors (an ingest worker makes it)."""
+    """An article ready to embed and write: everything but the vectors. An ingest worker makes
+    it and the ingest process unpickles it on its critical path, so it holds plain values only
+    (no Chunk objects, not the article's text)."""
 
-    article: Article
+    article_id: str
+    path: str | None
+    title: str
     fingerprint: str
     existed: bool
-    chunks: list[Chunk]
-    texts: list[str]  # as embedded
+    ids: list[str]  # the chunks'
+    documents: list[str]  # the chunks' texts, as Chroma stores them
     metadatas: list[dict[str, Any]]  # as stored in Chroma
     fields: list[dict[str, Any]]  # what filters read, for the lexical index's arrays
     terms: list[list[str]]  # as BM25 reads them
+    # the embedded texts' token ids end to end, and each text's count, when the model is a
+    # static embedding whose tokenizer the worker ran (see Embedder.static_tokenizer)
+    tokens: Any = None
+    lengths: Any = None
 
 
 @dataclass(frozen=True)

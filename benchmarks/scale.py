@@ -88,24 +88,19 @@ class TreeMemory:
 
     @staticmethod
     def _sample() -> int:
-        parents: dict[int, int] = {}
-        rss: dict[int, int] = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
+        """Resident kB of this process and its descendants, found through /proc/PID/task/*/children
+        (a walk of the whole of /proc cost the ingest's process 2 ms of every 200)."""
+        page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+        total, todo = 0, [os.getpid()]
+        while todo:
+            pid = todo.pop()
             try:
-                status = Path(f"/proc/{entry}/status").read_text()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            parents[int(entry)] = int(fields.get("PPid", "0").strip())
-            rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
-        tree, grew = {os.getpid()}, True
-        while grew:
-            more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
-            tree |= more
-            grew = bool(more)
-        return sum(rss.get(pid, 0) for pid in tree)
+                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page_kb
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    todo += [int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+            except (OSError, ValueError, IndexError):
+                continue  # it ended meanwhile
+        return total
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):

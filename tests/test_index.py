@@ -96,3 +96,62 @@ def test_refresh_on_ask_off_answers_from_the_index_as_it_is(corpus_dir: Path, ma
     assert later.ensure_index() is None and later.store.article_count() == 1  # no corpus check before answering
     assert all("Kura" not in s.passage for s in later.ask("Which bridge was closed?").sources)
     assert make_assistant(corpus_dir).ensure_index().added == 1  # the default checks the corpus first
+
+
+def test_worker_ingest_stores_what_an_inline_ingest_stores(tmp_path: Path, make_assistant, monkeypatch):
+    """Past the first INLINE_ARTICLES, worker processes prepare the articles and, for the default
+    static model, tokenize them: the index must hold exactly what an ingest without workers holds."""
+    import numpy as np
+
+    from assistant.embedding.model import Embedder
+    from assistant.ingest.pipeline import INLINE_ARTICLES
+
+    body = SEED.read_text(encoding="utf-8").split("---", 2)[2]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = [{"id": f"a{i}", "title": f"Report {i}", "published": f"2020-10-{1 + i % 28:02d}", "source": f"Outlet {i % 3}",
+             "text": f"{body}\n\nEdition {i} of this report."} for i in range(INLINE_ARTICLES + 8)]
+    (corpus / "articles.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    tokenized: list[int] = []
+    original = Embedder.encode_tokens
+
+    def counting(self, tokens, lengths):
+        tokenized.append(len(lengths))
+        return original(self, tokens, lengths)
+
+    monkeypatch.setattr(Embedder, "encode_tokens", counting)
+
+    def contents(bot):
+        got = bot.store.chunks.get(include=["documents", "metadatas", "embeddings"])
+        order = np.argsort(got["ids"])
+        return ([got["ids"][i] for i in order], [got["documents"][i] for i in order],
+                [got["metadatas"][i] for i in order], np.asarray(got["embeddings"])[order])
+
+    inline = make_assistant(corpus, index_dir=tmp_path / "inline", ingest_workers=0, batch_size=16)
+    assert inline.ingest().added == len(rows) and not tokenized
+    pooled = make_assistant(corpus, index_dir=tmp_path / "pooled", ingest_workers=2, batch_size=16)
+    assert pooled.ingest().added == len(rows) and sum(tokenized) > 0  # the workers tokenized
+    a, b = contents(inline), contents(pooled)
+    assert a[:3] == b[:3] and np.allclose(a[3], b[3], atol=1e-6)
+    assert inline.lexical.ids() == pooled.lexical.ids() == set(a[0])
+
+
+def test_a_script_without_a_main_guard_is_told_the_fix(tmp_path: Path):
+    """Each spawned ingest worker imports the script that started the ingest; without a main
+    guard that script would ingest again inside every worker. It stops with the fix instead."""
+    import subprocess
+    import sys
+
+    from assistant.ingest.pipeline import INLINE_ARTICLES
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = [{"id": f"a{i}", "title": f"Report {i}", "text": f"Officials said on Monday that talks would resume. Item {i}."}
+            for i in range(INLINE_ARTICLES + 4)]
+    (corpus / "articles.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    script = tmp_path / "unguarded.py"
+    script.write_text(f"from assistant import Assistant\nAssistant(corpus={str(corpus)!r}, index_dir={str(tmp_path / 'index')!r}).ingest()\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert "IngestError" in done.stderr and "if __name__ == '__main__':" in done.stderr
+    assert "ASSISTANT_INGEST_WORKERS=0" in done.stderr

@@ -20,6 +20,7 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,35 @@ class Embedder:
             list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def static_tokenizer(self) -> str | None:
+        """The tokenizer, as JSON, when the model is a static embedding and a normalisation (the
+        default is). Its vectors are then a mean of token vectors, so tokenizing, nearly all of
+        its cost, can run in the ingest workers (``static_tokens``) and ``encode_tokens``
+        finishes. None for any other model."""
+        modules = list(self.model) if hasattr(self.model, "__iter__") else []
+        kinds = [type(m).__name__ for m in modules]
+        if kinds == ["StaticEmbedding", "Normalize"] and hasattr(modules[0].tokenizer, "to_str"):
+            return modules[0].tokenizer.to_str()
+        return None
+
+    def encode_tokens(self, tokens: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """What ``encode`` gives for texts that ``static_tokens`` tokenized: one row per length."""
+        import torch
+
+        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+        with torch.inference_mode():
+            vectors = self.model[0].embedding(torch.from_numpy(tokens.astype(np.int64)), torch.from_numpy(offsets))
+            vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
+        return vectors.numpy().astype(np.float32)
+
+
+def static_tokens(tokenizer: Any, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The token ids of ``texts`` end to end and each text's count, as a static-embedding model
+    tokenizes them (no special tokens); ``tokenizer`` is a ``tokenizers.Tokenizer``."""
+    ids = [e.ids for e in tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
+    lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+    return np.fromiter(chain.from_iterable(ids), dtype=np.int32, count=int(lengths.sum())), lengths
 
 
 def load_embedder(settings: Settings) -> Embedder:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import IndexUnavailableError
-from ..schema import Article, Chunk, Passage, day_number
+from ..schema import Article, Chunk, Passage, Prepared, day_number
 from ..settings import Settings
 
 STORE_VERSION = "4"  # 2: parties as one array (was one flag per party); 3: compact sentences;
@@ -143,21 +143,19 @@ class ChunkStore:
 
     # ------------------------------------------------------------------ writes
 
-    def write(
-        self, articles: Sequence[tuple[Article, str, list[Chunk]]], vectors: np.ndarray, replacing: set[str],
-        metadatas: list[dict[str, Any]],
-    ) -> None:
-        """Replace the chunks of ``articles`` (old ones of ``replacing`` ids removed first), then
-        record them in the manifest: a crash before the manifest write redoes them next time.
-        ``metadatas`` are the chunks' ``chunk_metadata``, in order (an ingest worker makes them)."""
+    def write(self, prepared: Sequence[Prepared], vectors: np.ndarray, replacing: set[str]) -> None:
+        """Replace the chunks of the ``prepared`` articles (old ones of ``replacing`` ids removed
+        first), with ``vectors`` in their order, then record them in the manifest: a crash before
+        the manifest write redoes them next time."""
         if replacing:
             self.delete_chunks(sorted(replacing))
-        ids = [chunk.id for _, _, chunks in articles for chunk in chunks]
-        docs = [chunk.text for _, _, chunks in articles for chunk in chunks]
+        ids = [i for p in prepared for i in p.ids]
+        docs = [d for p in prepared for d in p.documents]
+        metadatas = [m for p in prepared for m in p.metadatas]
         for sl in self._batches(len(ids)):
             self.chunks.upsert(ids=ids[sl], embeddings=vectors[sl], documents=docs[sl], metadatas=metadatas[sl])
-        m_ids = [a.id for a, _, _ in articles]
-        m_meta = [{"fingerprint": fp, "path": a.path or "", "chunks": len(ch), "title": a.title} for a, fp, ch in articles]
+        m_ids = [p.article_id for p in prepared]
+        m_meta = [{"fingerprint": p.fingerprint, "path": p.path or "", "chunks": len(p.ids), "title": p.title} for p in prepared]
         for sl in self._batches(len(m_ids)):
             self.manifest_col.upsert(ids=m_ids[sl], embeddings=[[0.0]] * len(m_ids[sl]), metadatas=m_meta[sl])
 

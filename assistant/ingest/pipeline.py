@@ -23,13 +23,17 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from ..attribution.engine import attribute_article
 from ..attribution.parties import PartyRegistry
-from ..embedding.model import Embedder
+from ..embedding.model import Embedder, static_tokens
+from ..errors import IngestError
 from ..index.lexical import LexicalIndex
 from ..index.store import ChunkStore, chunk_metadata, filter_fields, fingerprint, manifest_digest
 from ..text import terms, titled
@@ -50,57 +54,121 @@ def prepare(article: Article, settings: Settings, registry: PartyRegistry) -> li
     return chunk_article(article, sentences, settings.chunk_size, settings.chunk_overlap)
 
 
-def prepare_for_index(article: Article, fp: str, existed: bool, settings: Settings, registry: PartyRegistry) -> Prepared:
+def prepare_for_index(article: Article, fp: str, existed: bool, settings: Settings, registry: PartyRegistry,
+                      tokenizer: Any = None) -> Prepared:
+    """Everything of ``article`` but its vectors; with ``tokenizer`` (a static-embedding model's),
+    the embedded texts' token ids too."""
     chunks = prepare(article, settings, registry)
     texts = [embedding_text(article, c) for c in chunks]
     fields = [filter_fields(article, c) for c in chunks]
-    return Prepared(article, fp, existed, chunks, texts, [chunk_metadata(article, c, fp, f) for c, f in zip(chunks, fields)],
-                    fields, [terms(t) for t in texts])
+    tokens, lengths = static_tokens(tokenizer, texts) if tokenizer is not None and texts else (None, None)
+    return Prepared(article.id, article.path, article.title, fp, existed, [c.id for c in chunks], [c.text for c in chunks],
+                    [chunk_metadata(article, c, fp, f) for c, f in zip(chunks, fields)], fields, [terms(t) for t in texts],
+                    tokens, lengths)
+
+
+_worker_tokenizer: Any = None  # a worker process's copy of the static model's tokenizer
+
+
+def _prepare_in_worker(article: Article, fp: str, existed: bool, settings: Settings, registry: PartyRegistry) -> Prepared:
+    return prepare_for_index(article, fp, existed, settings, registry, _worker_tokenizer)
 
 
 def prepared(
-    articles: Iterable[tuple[Article, str, bool]], settings: Settings, registry: PartyRegistry
+    articles: Iterable[tuple[Article, str, bool]], settings: Settings, registry: PartyRegistry,
+    tokenizer: Callable[[], str | None] | None = None,
 ) -> Iterator[Prepared]:
     """Each (article, fingerprint, existed), prepared, in order. Past the first few articles this
     runs in worker processes (ASSISTANT_INGEST_WORKERS) while this process embeds and writes the
     previous batch; a window of about two batches' worth of articles is in flight, so the workers
-    keep busy through a write and memory stays bounded by the batch, not the corpus."""
+    keep busy through a write and memory stays bounded by the batch, not the corpus. When
+    ``tokenizer`` gives a static-embedding model's tokenizer (asked only once workers start),
+    the workers also tokenize."""
     window: deque = deque()
     in_flight = max(WINDOW_PER_WORKER * settings.ingest_workers, 2 * settings.batch_size // CHUNKS_PER_ARTICLE)
     pool = None
+    tokenizer_file = None
     try:
         for n, (article, fp, existed) in enumerate(articles):
             if pool is None and settings.ingest_workers and n >= INLINE_ARTICLES:
                 from concurrent.futures import ProcessPoolExecutor
                 from multiprocessing import get_context
 
+                # the tokenizer goes to the workers as a file: megabytes of start-up arguments
+                # would fill the pipe to a worker that died starting, and hang this process
+                tokenizer_file = _write_tokenizer(tokenizer() if tokenizer else None)
                 # spawn: a forked copy of a process holding torch's threads is not safe
                 pool = ProcessPoolExecutor(settings.ingest_workers, mp_context=get_context("spawn"),
-                                           initializer=_die_with_parent, initargs=(os.getpid(),))
+                                           initializer=_start_worker, initargs=(os.getpid(), tokenizer_file))
             if pool is None:
                 yield prepare_for_index(article, fp, existed, settings, registry)
                 continue
-            window.append(pool.submit(prepare_for_index, article, fp, existed, settings, registry))
+            window.append(pool.submit(_prepare_in_worker, article, fp, existed, settings, registry))
             if len(window) >= in_flight:
-                yield window.popleft().result()
+                yield _result(window.popleft())
         while window:
-            yield window.popleft().result()
+            yield _result(window.popleft())
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        if tokenizer_file is not None:
+            os.unlink(tokenizer_file)
 
 
-def _die_with_parent(parent: int) -> None:
-    """A worker ends when the ingest that started it is killed, instead of running on alone."""
+def _write_tokenizer(tokenizer: str | None) -> str | None:
+    if tokenizer is None:
+        return None
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="assistant-tokenizer-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(tokenizer)
+    return path
+
+
+_WORKERS_FIX = ("a script that ingests must do so under `if __name__ == '__main__':` (each worker process "
+                "imports the script that started it), or set ASSISTANT_INGEST_WORKERS=0")
+
+
+def _result(future: Any) -> Prepared:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        # what was written so far stays: the manifest records an article only after its chunks
+        raise IngestError(f"the ingest worker processes stopped ({exc}); {_WORKERS_FIX}. A worker killed for "
+                          "lack of memory stops them too: lower ASSISTANT_INGEST_WORKERS.") from None
+
+
+def refuse_in_starting_worker() -> None:
+    """Raise when called from a script that a starting worker process is importing (the script
+    has no main guard): the worker would otherwise run a whole second ingest into the same index."""
+    import sys
+
+    # multiprocessing names __main__ also __mp_main__; only while a child runs the parent's
+    # script is __mp_main__ another module
+    if sys.modules.get("__mp_main__", sys.modules.get("__main__")) is not sys.modules.get("__main__"):
+        raise IngestError(f"ingest called while a worker process was starting; {_WORKERS_FIX}")
+
+
+def _start_worker(parent: int, tokenizer_file: str | None) -> None:
+    """A worker ends when the ingest that started it is killed, instead of running on alone; it
+    loads the static model's tokenizer once."""
     import ctypes
     import signal
     import sys
 
+    global _worker_tokenizer
     if sys.platform.startswith("linux"):
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # killed while this worker was starting
         os._exit(1)
+    if tokenizer_file is not None:
+        from tokenizers import Tokenizer
+
+        _worker_tokenizer = Tokenizer.from_file(tokenizer_file)
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
@@ -111,6 +179,7 @@ def run_ingest(
     settings: Settings, store: ChunkStore, embedder: Embedder, registry: PartyRegistry, progress: bool = False,
     lexical: LexicalIndex | None = None,
 ) -> IngestReport:
+    refuse_in_starting_worker()
     started = time.perf_counter()
     extra = f"{PIPELINE_VERSION}|{settings.chunk_size}|{settings.chunk_overlap}|{registry.fingerprint()}"
     manifest = store.manifest()
@@ -130,15 +199,16 @@ def run_ingest(
         nonlocal pending, pending_chunks
         if not pending:
             return
-        texts = [t for p in pending for t in p.texts]
-        vectors = embedder.encode(texts, batch_size=settings.batch_size)
-        replacing = {p.article.id for p in pending if p.article.id in manifest}
-        store.write([(p.article, p.fingerprint, p.chunks) for p in pending], vectors, replacing,
-                    [m for p in pending for m in p.metadatas])
+        if all(p.tokens is not None for p in pending):  # tokenized in the workers
+            vectors = embedder.encode_tokens(np.concatenate([p.tokens for p in pending]),
+                                             np.concatenate([p.lengths for p in pending]))
+        else:
+            vectors = embedder.encode([titled(p.title, d) for p in pending for d in p.documents], batch_size=settings.batch_size)
+        store.write(pending, vectors, {p.article_id for p in pending if p.article_id in manifest})
         if in_step:
-            lexical.replace({p.article.id for p in pending},
-                            ((c.id, words, f) for p in pending for c, words, f in zip(p.chunks, p.terms, p.fields)))
-        counts["chunks"] += len(texts)
+            lexical.replace({p.article_id for p in pending},
+                            ((i, words, f) for p in pending for i, words, f in zip(p.ids, p.terms, p.fields)))
+        counts["chunks"] += len(vectors)
         pending, pending_chunks = [], 0
 
     bar = None
@@ -168,13 +238,13 @@ def run_ingest(
                 continue
             yield item, fp, old is not None
 
-    for item in prepared(changed(), settings, registry):
-        if not item.chunks:
-            issues.append(LoadIssue(item.article.path or item.article.id, "article has no sentences to index"))
+    for item in prepared(changed(), settings, registry, embedder.static_tokenizer):
+        if not item.ids:
+            issues.append(LoadIssue(item.path or item.article_id, "article has no sentences to index"))
             continue
         counts["updated" if item.existed else "added"] += 1
         pending.append(item)
-        pending_chunks += len(item.chunks)
+        pending_chunks += len(item.ids)
         if pending_chunks >= settings.batch_size:
             flush()
     flush()
