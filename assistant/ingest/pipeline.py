@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 
-from ..attribution.engine import attribute_article
 from ..attribution.parties import PartyRegistry
 from ..embedding.model import Embedder, static_tokens
 from ..errors import IngestError
@@ -50,6 +49,9 @@ CHUNKS_PER_ARTICLE = 12  # about, in news: sizes the window to cover a write
 
 def prepare(article: Article, settings: Settings, registry: PartyRegistry) -> list[Chunk]:
     """Sentences with attributions, grouped into chunks."""
+    # imported here: compiling the rules' patterns is most of what an unchanged re-ingest costs
+    from ..attribution.engine import attribute_article
+
     sentences = attribute_article(article.text, registry)
     return chunk_article(article, sentences, settings.chunk_size, settings.chunk_overlap)
 
@@ -185,7 +187,8 @@ def run_ingest(
     manifest = store.manifest()
     # the lexical index follows the dense one article by article while both held the same (or
     # nothing yet: a first ingest does not read every chunk back to build BM25)
-    in_step = lexical is not None and (lexical.digest == manifest_digest(manifest) or not manifest)
+    before = manifest_digest(manifest)
+    in_step = lexical is not None and (lexical.digest == before or not manifest)
     if in_step and not manifest:
         lexical.clear()
     seen: set[str] = set()
@@ -256,7 +259,8 @@ def run_ingest(
         if in_step:
             lexical.replace(gone, [])
     if lexical is not None:
-        after = store.digest()
+        # nothing written or removed: the index holds what the manifest read at the start said
+        after = store.digest() if counts["chunks"] or gone else before
         if not in_step:
             rebuild_lexical(lexical, store)
         if lexical.digest != after:
