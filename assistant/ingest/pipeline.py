@@ -43,7 +43,9 @@ from .loader import iter_corpus
 
 PIPELINE_VERSION = "2"
 INLINE_ARTICLES = 32  # a small ingest is not worth starting worker processes for
-WINDOW_PER_WORKER = 8  # articles in flight per worker, at least
+TASK_ARTICLES = 16  # articles a worker prepares per task
+WORKER_NICENESS = 10
+TASKS_PER_WORKER = 3  # tasks in flight per worker, at least
 CHUNKS_PER_ARTICLE = 12  # about, in news: sizes the window to cover a write
 
 
@@ -69,11 +71,22 @@ def prepare_for_index(article: Article, fp: str, existed: bool, settings: Settin
                     tokens, lengths)
 
 
-_worker_tokenizer: Any = None  # a worker process's copy of the static model's tokenizer
+_worker: dict[str, Any] = {}  # a worker process's settings, registry, tokenizer and output folder
 
 
-def _prepare_in_worker(article: Article, fp: str, existed: bool, settings: Settings, registry: PartyRegistry) -> Prepared:
-    return prepare_for_index(article, fp, existed, settings, registry, _worker_tokenizer)
+def _prepare_in_worker(items: list[tuple[Article, str, bool]]) -> str:
+    """Prepare a task's articles and leave them in a file; only its path goes back. Chroma holds the
+    ingest process's GIL through each write, so neither a result pipe nor the pool's threads there
+    move while it writes: a worker that had to hand its results over a pipe would wait."""
+    import pickle
+    import tempfile
+
+    out = [prepare_for_index(a, fp, existed, _worker["settings"], _worker["registry"], _worker["tokenizer"])
+           for a, fp, existed in items]
+    fd, path = tempfile.mkstemp(dir=_worker["folder"], suffix=".pickle")
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
 
 
 def prepared(
@@ -81,49 +94,60 @@ def prepared(
     tokenizer: Callable[[], str | None] | None = None,
 ) -> Iterator[Prepared]:
     """Each (article, fingerprint, existed), prepared, in order. Past the first few articles this
-    runs in worker processes (ASSISTANT_INGEST_WORKERS) while this process embeds and writes the
-    previous batch; a window of about two batches' worth of articles is in flight, so the workers
-    keep busy through a write and memory stays bounded by the batch, not the corpus. When
-    ``tokenizer`` gives a static-embedding model's tokenizer (asked only once workers start),
-    the workers also tokenize."""
+    runs in worker processes (ASSISTANT_INGEST_WORKERS), a task of several articles at a time,
+    while this process embeds and writes the previous batch; a window of about two batches'
+    worth of articles is in flight, so the workers keep busy through a write and memory stays
+    bounded by the batch, not the corpus. When ``tokenizer`` gives a static-embedding model's
+    tokenizer (asked only once workers start), the workers also tokenize."""
+    import shutil
+
     window: deque = deque()
-    in_flight = max(WINDOW_PER_WORKER * settings.ingest_workers, 2 * settings.batch_size // CHUNKS_PER_ARTICLE)
+    # the pool queues only one task beyond one per worker; tasks of several articles keep the
+    # workers busy through a write, during which this process cannot hand out more
+    in_flight = max(TASKS_PER_WORKER * settings.ingest_workers,
+                    -(-2 * settings.batch_size // (CHUNKS_PER_ARTICLE * TASK_ARTICLES)))
     pool = None
-    tokenizer_file = None
+    folder = None
+    task: list[tuple[Article, str, bool]] = []
     try:
-        for n, (article, fp, existed) in enumerate(articles):
+        for n, item in enumerate(articles):
             if pool is None and settings.ingest_workers and n >= INLINE_ARTICLES:
+                import tempfile
                 from concurrent.futures import ProcessPoolExecutor
                 from multiprocessing import get_context
 
+                folder = tempfile.mkdtemp(prefix="assistant-ingest-")
                 # the tokenizer goes to the workers as a file: megabytes of start-up arguments
                 # would fill the pipe to a worker that died starting, and hang this process
-                tokenizer_file = _write_tokenizer(tokenizer() if tokenizer else None)
+                tokenizer_file = _write_tokenizer(tokenizer() if tokenizer else None, folder)
                 # spawn: a forked copy of a process holding torch's threads is not safe
-                pool = ProcessPoolExecutor(settings.ingest_workers, mp_context=get_context("spawn"),
-                                           initializer=_start_worker, initargs=(os.getpid(), tokenizer_file))
+                pool = ProcessPoolExecutor(settings.ingest_workers, mp_context=get_context("spawn"), initializer=_start_worker,
+                                           initargs=(os.getpid(), settings, registry, tokenizer_file, folder))
             if pool is None:
-                yield prepare_for_index(article, fp, existed, settings, registry)
+                yield prepare_for_index(*item, settings, registry)
                 continue
-            window.append(pool.submit(_prepare_in_worker, article, fp, existed, settings, registry))
+            task.append(item)
+            if len(task) >= TASK_ARTICLES:
+                window.append(pool.submit(_prepare_in_worker, task))
+                task = []
             if len(window) >= in_flight:
-                yield _result(window.popleft())
+                yield from _result(window.popleft())
+        if task:
+            window.append(pool.submit(_prepare_in_worker, task))
         while window:
-            yield _result(window.popleft())
+            yield from _result(window.popleft())
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        if tokenizer_file is not None:
-            os.unlink(tokenizer_file)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _write_tokenizer(tokenizer: str | None) -> str | None:
+def _write_tokenizer(tokenizer: str | None, folder: str) -> str | None:
     if tokenizer is None:
         return None
-    import tempfile
-
-    fd, path = tempfile.mkstemp(prefix="assistant-tokenizer-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    path = os.path.join(folder, "tokenizer.json")
+    with open(path, "w", encoding="utf-8") as fh:
         fh.write(tokenizer)
     return path
 
@@ -132,15 +156,20 @@ _WORKERS_FIX = ("a script that ingests must do so under `if __name__ == '__main_
                 "imports the script that started it), or set ASSISTANT_INGEST_WORKERS=0")
 
 
-def _result(future: Any) -> Prepared:
+def _result(future: Any) -> list[Prepared]:
+    import pickle
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        return future.result()
+        path = future.result()
     except BrokenProcessPool as exc:
         # what was written so far stays: the manifest records an article only after its chunks
         raise IngestError(f"the ingest worker processes stopped ({exc}); {_WORKERS_FIX}. A worker killed for "
                           "lack of memory stops them too: lower ASSISTANT_INGEST_WORKERS.") from None
+    with open(path, "rb") as fh:
+        out = pickle.load(fh)
+    os.unlink(path)
+    return out
 
 
 def refuse_in_starting_worker() -> None:
@@ -154,23 +183,26 @@ def refuse_in_starting_worker() -> None:
         raise IngestError(f"ingest called while a worker process was starting; {_WORKERS_FIX}")
 
 
-def _start_worker(parent: int, tokenizer_file: str | None) -> None:
+def _start_worker(parent: int, settings: Settings, registry: PartyRegistry, tokenizer_file: str | None,
+                  folder: str) -> None:
     """A worker ends when the ingest that started it is killed, instead of running on alone; it
     loads the static model's tokenizer once."""
     import ctypes
     import signal
     import sys
 
-    global _worker_tokenizer
     if sys.platform.startswith("linux"):
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # killed while this worker was starting
         os._exit(1)
+    # the ingest process writes, and its writes are the critical path: a worker yields the CPU to it
+    os.nice(WORKER_NICENESS)
+    _worker.update(settings=settings, registry=registry, folder=folder, tokenizer=None)
     if tokenizer_file is not None:
         from tokenizers import Tokenizer
 
-        _worker_tokenizer = Tokenizer.from_file(tokenizer_file)
+        _worker["tokenizer"] = Tokenizer.from_file(tokenizer_file)
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
