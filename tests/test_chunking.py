@@ -53,6 +53,21 @@ def test_random_texts_keep_offsets():
             assert text[c.start:c.end] == c.text
 
 
+def test_sentence_offsets_are_the_wrappers():
+    """``sentence_offsets`` calls Bling Fire's C side itself and maps bytes to characters with
+    numpy; it must give what the library's own wrapper gives, whatever the script."""
+    import blingfire
+
+    from assistant.ingest.sentences import sentence_offsets
+
+    rng = random.Random(11)
+    words = ["Ganja", "said", "Füzuli.", "“Yes,”", "日本語の文。", "😀", "U.N.", "Sept.", "attack!", "\u200b", "Ёлка?", "—", "e\u0301"]
+    texts = ["\u200b" * 7, "Mr. Smith went. He said “Hi”.  \t End", "a"]
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 60))) for _ in range(300)]
+    for text in texts:
+        assert sentence_offsets(text) == [tuple(x) for x in blingfire.text_to_sentences_and_offsets(text)[1]], text
+
+
 def test_sentences_stored_compactly_and_read_back_exactly():
     from dataclasses import replace
 
