@@ -96,8 +96,9 @@ class Chunk:
     def sentence_rows(self) -> list:
         """The sentences and their attributions as compact JSON-ready rows: spans are offsets into
         the article, and a span's text is left out when the chunk's own text holds it (it always
-        should). Every chunk stores this in Chroma, where the repeated span texts had tripled each
-        write."""
+        should), and a sentence that is all the outlet's own voice is just its offsets. Every
+        chunk stores this in Chroma, whose writes cost in proportion to it (the span texts had
+        tripled them)."""
         def span(x: Span | None) -> list | None:
             if x is None:
                 return None
@@ -110,7 +111,8 @@ class Chunk:
                 row.pop()
             return row
 
-        return [[s.start, s.end, [attribution(a) for a in s.attributions]] for s in self.sentences]
+        return [[s.start, s.end] if s.attributions == (_outlet_voice(self.text, self.start, s.start, s.end),)
+                else [s.start, s.end, [attribution(a) for a in s.attributions]] for s in self.sentences]
 
     @staticmethod
     def sentences_from_rows(rows: list, text: str, start: int) -> tuple[Sentence, ...]:
@@ -125,7 +127,21 @@ class Chunk:
             return Attribution(content=span(content), kind=kind, party=party, speaker=speaker, source=span(source),
                                cue=span(cue), speaker_description=description)
 
-        return tuple(Sentence(s, e, tuple(attribution(a) for a in attrs)) for s, e, attrs in rows)
+        return tuple(Sentence(row[0], row[1], tuple(attribution(a) for a in row[2]) if len(row) > 2 else
+                              (_outlet_voice(text, start, row[0], row[1]),)) for row in rows)
+
+    @staticmethod
+    def parties_of_rows(rows: list) -> list[str]:
+        """The parties speaking in ``sentence_rows``, sorted."""
+        parties: set[str] = set()
+        for row in rows:
+            parties.update([a[1] for a in row[2]] if len(row) > 2 else [OUTLET])
+        return sorted(parties)
+
+
+def _outlet_voice(text: str, start: int, s: int, e: int) -> Attribution:
+    """The outlet's own voice over a whole sentence (``text`` is the chunk's, from ``start``)."""
+    return Attribution(content=Span(text[s - start:e - start], s, e), kind="unattributed", party=OUTLET)
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,10 @@ def test_sentences_stored_compactly_and_read_back_exactly():
         assert Chunk.sentences_from_rows(json.loads(raw), c.text, c.start) == c.sentences
         inside = [a.content.text for s in c.sentences for a in s.attributions if a.content.start >= c.start and a.content.end <= c.end]
         assert not any(len(t) > 20 and t in raw for t in inside)  # offsets only: the chunk text holds them
+    # a sentence all in the outlet's voice is its offsets alone
+    assert any(len(row) == 2 for c in chunks for row in c.sentence_rows())
+    assert all(Chunk.parties_of_rows(c.sentence_rows()) == sorted({a.party for s in c.sentences for a in s.attributions})
+               for c in chunks)
     # a span the chunk's text does not hold keeps its own text
     c = chunks[1]
     s0 = c.sentences[0]

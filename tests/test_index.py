@@ -51,6 +51,39 @@ def test_changed_article_replaced_and_deleted_removed(corpus_dir: Path, make_ass
     assert bot.store.article_count() == 1
 
 
+def test_an_ingest_killed_after_writing_chunks_leaves_none_behind(corpus_dir: Path, make_assistant, monkeypatch):
+    """Chunks are added before the manifest records their article. Killed in between, the next
+    ingest must replace what was left (the article changed meanwhile, into fewer chunks) and drop
+    the chunks of an article that is gone by then, though no manifest ever listed them."""
+    import pytest
+
+    extra = corpus_dir / "extra.md"
+    extra.write_text("---\ntitle: Bridge\npublished: 2020-10-05\n---\nThe bridge over the Kura river was closed on Monday, officials said.\n")
+    bot = make_assistant(corpus_dir)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bot.store.manifest_col, "upsert", killed)
+    with pytest.raises(KeyboardInterrupt):
+        bot.ingest()
+    left = bot.store.chunks.get()["ids"]
+    assert bot.store.article_count() == 0 and any(i.startswith("extra") for i in left)
+    seed = corpus_dir / SEED.name
+    text = seed.read_text(encoding="utf-8")
+    seed.write_text(text[:len(text) // 3])  # fewer chunks than were left
+    extra.unlink()
+
+    later = make_assistant(corpus_dir)
+    assert later.store.interrupted()
+    report = later.ingest()
+    assert report.added == 1
+    ids = set(later.store.chunks.get()["ids"])
+    assert len(ids) == report.chunks_written < len(left) and not any(i.startswith("extra") for i in ids)
+    assert later.lexical.ids() == ids
+    assert not make_assistant(corpus_dir).store.interrupted()
+
+
 def test_bad_files_beside_good_ones(corpus_dir: Path, make_assistant):
     (corpus_dir / "bad.json").write_text("{oops")
     (corpus_dir / "empty.md").write_text("")

@@ -37,6 +37,7 @@ from ..settings import Settings
 STORE_VERSION = "4"  # 2: parties as one array (was one flag per party); 3: compact sentences;
 # 4: only article_id as its own key, the rest packed
 _MANIFEST_SUFFIX = "-articles"
+_WRITING = "writing"  # collection metadata key: set while an ingest writes, cleared when it is done
 
 
 def collection_name(settings: Settings) -> str:
@@ -143,21 +144,49 @@ class ChunkStore:
 
     # ------------------------------------------------------------------ writes
 
+    def interrupted(self) -> bool:
+        """Whether an ingest began writing and never finished (it was killed): chunks may then be
+        in the index that the manifest does not list."""
+        return bool((self.chunks.metadata or {}).get(_WRITING))
+
+    def set_writing(self, writing: bool) -> None:
+        """Mark the index as being written (``interrupted`` until it is unmarked)."""
+        meta = {k: v for k, v in (self.chunks.metadata or {}).items() if k != _WRITING}
+        self.chunks.modify(metadata={**meta, _WRITING: True} if writing else meta)
+
     def write(self, prepared: Sequence[Prepared], vectors: np.ndarray, replacing: set[str]) -> None:
-        """Replace the chunks of the ``prepared`` articles (old ones of ``replacing`` ids removed
+        """Add the chunks of the ``prepared`` articles (old ones of the ``replacing`` ids removed
         first), with ``vectors`` in their order, then record them in the manifest: a crash before
-        the manifest write redoes them next time."""
+        the manifest write redoes them next time. An article not replaced must have no chunks
+        here: Chroma's add keeps a chunk it already holds, and add costs less than upsert, whose
+        lookups made a write 1.1x (hence ``interrupted``)."""
         if replacing:
             self.delete_chunks(sorted(replacing))
         ids = [i for p in prepared for i in p.ids]
         docs = [d for p in prepared for d in p.documents]
         metadatas = [m for p in prepared for m in p.metadatas]
         for sl in self._batches(len(ids)):
-            self.chunks.upsert(ids=ids[sl], embeddings=vectors[sl], documents=docs[sl], metadatas=metadatas[sl])
+            self.chunks.add(ids=ids[sl], embeddings=vectors[sl], documents=docs[sl], metadatas=metadatas[sl])
         m_ids = [p.article_id for p in prepared]
         m_meta = [{"fingerprint": p.fingerprint, "path": p.path or "", "chunks": len(p.ids), "title": p.title} for p in prepared]
         for sl in self._batches(len(m_ids)):
             self.manifest_col.upsert(ids=m_ids[sl], embeddings=[[0.0]] * len(m_ids[sl]), metadatas=m_meta[sl])
+
+    def drop_unlisted(self, page: int = 5000) -> int:
+        """Remove the chunks of articles the manifest does not list (what a killed ingest can
+        leave), reading every chunk's article: meant only after ``interrupted``. The count removed."""
+        listed = set(self.manifest())
+        unlisted: list[str] = []
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["metadatas"], limit=page, offset=offset)
+            unlisted += [i for i, m in zip(got["ids"], got["metadatas"] or []) if (m or {}).get("article_id") not in listed]
+            if len(got["ids"]) < page:
+                break
+            offset += len(got["ids"])
+        for sl in self._batches(len(unlisted)):
+            self.chunks.delete(ids=unlisted[sl])
+        return len(unlisted)
 
     def delete_chunks(self, article_ids: Sequence[str]) -> None:
         for sl in self._batches(len(article_ids)):
@@ -249,28 +278,35 @@ def filter_fields(article: Article, chunk: Chunk) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def chunk_metadata(article: Article, chunk: Chunk, fingerprint: str, fields: dict[str, Any]) -> dict[str, Any]:
+def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
     """A chunk's metadata in Chroma: ``article_id``, which deletes and an article's text select
     by, and the rest packed in one JSON string. Chroma indexes every key it is given, and the
     separate keys (the parties array most) made each write 1.6x that of the vectors and texts
-    alone; filters read the lexical index's arrays instead."""
+    alone; a write also costs in proportion to the metadata's length, so what ``unpack`` can
+    derive (the filter fields) is left out. Filters read the lexical index's arrays."""
     packed = {
         "index": chunk.index,
         "start": chunk.start,
         "end": chunk.end,
         "title": article.title,
         "published": article.published,
+        "source": article.source,
         "url": article.url,
-        "fingerprint": fingerprint,
-        **{k: v for k, v in fields.items() if k != "article_id"},
         "sentences": chunk.sentence_rows(),
     }
-    return {"article_id": article.id, "chunk": json.dumps(packed, ensure_ascii=False, separators=(",", ":"))}
+    return {"article_id": article.id,
+            "chunk": json.dumps({k: v for k, v in packed.items() if v is not None}, ensure_ascii=False, separators=(",", ":"))}
 
 
 def unpack(meta: dict[str, Any]) -> dict[str, Any]:
-    """``chunk_metadata`` read back as one dict (``filter_fields``' keys among them)."""
-    return {"article_id": meta["article_id"], **json.loads(meta["chunk"])}
+    """``chunk_metadata`` read back as one dict, ``filter_fields``' keys among them."""
+    out = {"article_id": meta["article_id"], **json.loads(meta["chunk"])}
+    # layout 4 stored these too; derived, they are the same
+    if parties := Chunk.parties_of_rows(out["sentences"]):
+        out["parties"] = parties
+    if out.get("published"):
+        out["published_day"] = day_number(out["published"])
+    return out
 
 
 def _passage(id_: str, doc: str, meta: dict[str, Any], score: float) -> Passage:

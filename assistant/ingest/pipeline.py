@@ -67,7 +67,7 @@ def prepare_for_index(article: Article, fp: str, existed: bool, settings: Settin
     fields = [filter_fields(article, c) for c in chunks]
     tokens, lengths = static_tokens(tokenizer, texts) if tokenizer is not None and texts else (None, None)
     return Prepared(article.id, article.path, article.title, fp, existed, [c.id for c in chunks], [c.text for c in chunks],
-                    [chunk_metadata(article, c, fp, f) for c, f in zip(chunks, fields)], fields, [terms(t) for t in texts],
+                    [chunk_metadata(article, c) for c in chunks], fields, [terms(t) for t in texts],
                     tokens, lengths)
 
 
@@ -229,17 +229,27 @@ def run_ingest(
     counts = {"added": 0, "updated": 0, "unchanged": 0, "chunks": 0}
     pending: list[Prepared] = []
     pending_chunks = 0
+    # a killed ingest may have left chunks of articles the manifest does not list: replace them all
+    interrupted = store.interrupted()
+    writing = False
+
+    def start_writing() -> None:
+        nonlocal writing
+        if not writing:
+            store.set_writing(True)
+            writing = True
 
     def flush() -> None:
         nonlocal pending, pending_chunks
         if not pending:
             return
+        start_writing()
         if all(p.tokens is not None for p in pending):  # tokenized in the workers
             vectors = embedder.encode_tokens(np.concatenate([p.tokens for p in pending]),
                                              np.concatenate([p.lengths for p in pending]))
         else:
             vectors = embedder.encode([titled(p.title, d) for p in pending for d in p.documents], batch_size=settings.batch_size)
-        store.write(pending, vectors, {p.article_id for p in pending if p.article_id in manifest})
+        store.write(pending, vectors, {p.article_id for p in pending if interrupted or p.article_id in manifest})
         if in_step:
             lexical.replace({p.article_id for p in pending},
                             ((i, words, f) for p in pending for i, words, f in zip(p.ids, p.terms, p.fields)))
@@ -287,9 +297,14 @@ def run_ingest(
         bar.close()
     gone = [aid for aid, entry in manifest.items() if aid not in seen and entry.path not in failed_paths]
     if gone:
+        start_writing()
         store.delete_articles(gone)
         if in_step:
             lexical.replace(gone, [])
+    if interrupted:
+        store.drop_unlisted()
+    if writing or interrupted:
+        store.set_writing(False)
     if lexical is not None:
         # nothing written or removed: the index holds what the manifest read at the start said
         after = store.digest() if counts["chunks"] or gone else before
