@@ -146,9 +146,9 @@ def _outlet_voice(text: str, start: int, s: int, e: int) -> Attribution:
 
 @dataclass(frozen=True)
 class Prepared:
-    """An article ready to embed and write: everything but the vectors. An ingest worker makes
-    it and the ingest process unpickles it on its critical path, so it holds plain values only
-    (no Chunk objects, not the article's text)."""
+    """An article ready to write: everything but the vectors, unless a worker made those. An
+    ingest worker makes it and the ingest process unpickles it on its critical path, so it holds
+    plain values only (no Chunk objects, not the article's text)."""
 
     article_id: str
     path: str | None
@@ -160,10 +160,8 @@ class Prepared:
     metadatas: list[dict[str, Any]]  # as stored in Chroma
     fields: list[dict[str, Any]]  # what filters read, for the lexical index's arrays
     terms: list[list[str]]  # as BM25 reads them
-    # the embedded texts' token ids end to end, and each text's count, when the model is a
-    # static embedding whose tokenizer the worker ran (see Embedder.static_tokenizer)
-    tokens: Any = None
-    lengths: Any = None
+    # the chunks' vectors, when the model is a static embedding a worker ran (Embedder.static_parts)
+    vectors: Any = None
 
 
 @dataclass(frozen=True)

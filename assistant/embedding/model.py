@@ -20,7 +20,6 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -50,34 +49,30 @@ class Embedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def static_tokenizer(self) -> str | None:
-        """The tokenizer, as JSON, when the model is a static embedding and a normalisation (the
-        default is). Its vectors are then a mean of token vectors, so tokenizing, nearly all of
-        its cost, can run in the ingest workers (``static_tokens``) and ``encode_tokens``
-        finishes. None for any other model."""
+    def static_parts(self) -> tuple[str, np.ndarray] | None:
+        """The tokenizer (as JSON) and the token vectors when the model is a static embedding and
+        a normalisation (the default is): its vectors are then normalised means of token vectors,
+        which ``static_vectors`` computes without torch, in the ingest workers. None for any
+        other model."""
         modules = list(self.model) if hasattr(self.model, "__iter__") else []
         kinds = [type(m).__name__ for m in modules]
-        if kinds == ["StaticEmbedding", "Normalize"] and hasattr(modules[0].tokenizer, "to_str"):
-            return modules[0].tokenizer.to_str()
+        bag = getattr(modules[0], "embedding", None) if modules else None
+        if kinds == ["StaticEmbedding", "Normalize"] and hasattr(modules[0].tokenizer, "to_str") \
+                and getattr(bag, "mode", None) == "mean" and getattr(bag, "max_norm", None) is None:
+            return modules[0].tokenizer.to_str(), bag.weight.detach().cpu().numpy().astype(np.float32)
         return None
 
-    def encode_tokens(self, tokens: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """What ``encode`` gives for texts that ``static_tokens`` tokenized: one row per length."""
-        import torch
 
-        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-        with torch.inference_mode():
-            vectors = self.model[0].embedding(torch.from_numpy(tokens.astype(np.int64)), torch.from_numpy(offsets))
-            vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
-        return vectors.numpy().astype(np.float32)
-
-
-def static_tokens(tokenizer: Any, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The token ids of ``texts`` end to end and each text's count, as a static-embedding model
-    tokenizes them (no special tokens); ``tokenizer`` is a ``tokenizers.Tokenizer``."""
-    ids = [e.ids for e in tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
-    lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
-    return np.fromiter(chain.from_iterable(ids), dtype=np.int32, count=int(lengths.sum())), lengths
+def static_vectors(tokenizer: Any, weights: np.ndarray, texts: list[str]) -> np.ndarray:
+    """What ``encode`` gives for ``texts`` under the static model ``static_parts`` describes: each
+    text's token vectors (no special tokens, as ``StaticEmbedding`` tokenizes) averaged, then
+    L2-normalised; a text without tokens is all zeros. ``tokenizer`` is a ``tokenizers.Tokenizer``."""
+    out = np.zeros((len(texts), weights.shape[1]), dtype=np.float32)
+    for row, encoding in zip(out, tokenizer.encode_batch_fast(texts, add_special_tokens=False)):
+        if encoding.ids:
+            row[:] = weights[encoding.ids].mean(axis=0)
+    # as torch's normalize: divided by the norm, or by 1e-12 when that is smaller
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
 def load_embedder(settings: Settings) -> Embedder:

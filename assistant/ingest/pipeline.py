@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..attribution.parties import PartyRegistry
-from ..embedding.model import Embedder, static_tokens
+from ..embedding.model import Embedder, static_vectors
 from ..errors import IngestError
 from ..index.lexical import LexicalIndex
 from ..index.store import ChunkStore, chunk_metadata, filter_fields, fingerprint, manifest_digest
@@ -42,9 +42,11 @@ from .chunker import chunk_article
 from .loader import iter_corpus
 
 PIPELINE_VERSION = "2"
-INLINE_ARTICLES = 32  # a small ingest is not worth starting worker processes for
-TASK_ARTICLES = 16  # articles a worker prepares per task
-WORKER_NICENESS = 10
+POOL_START = 16  # changed articles before worker processes start: a small ingest does without
+INLINE_ARTICLES = 32  # the first articles this process prepares itself while the workers start
+TASK_ARTICLES = 16  # articles a worker prepares per task, once the first results are back
+FIRST_TASK_ARTICLES = 4  # the first tasks are small, so the first results come soon
+WORKER_NICENESS = 19
 TASKS_PER_WORKER = 3  # tasks in flight per worker, at least
 CHUNKS_PER_ARTICLE = 12  # about, in news: sizes the window to cover a write
 
@@ -59,19 +61,18 @@ def prepare(article: Article, settings: Settings, registry: PartyRegistry) -> li
 
 
 def prepare_for_index(article: Article, fp: str, existed: bool, settings: Settings, registry: PartyRegistry,
-                      tokenizer: Any = None) -> Prepared:
-    """Everything of ``article`` but its vectors; with ``tokenizer`` (a static-embedding model's),
-    the embedded texts' token ids too."""
+                      static: tuple[Any, np.ndarray] | None = None) -> Prepared:
+    """Everything of ``article`` but its vectors; with ``static`` (a static-embedding model's
+    tokenizer and token vectors, see ``Embedder.static_parts``), its vectors too."""
     chunks = prepare(article, settings, registry)
     texts = [embedding_text(article, c) for c in chunks]
     fields = [filter_fields(article, c) for c in chunks]
-    tokens, lengths = static_tokens(tokenizer, texts) if tokenizer is not None and texts else (None, None)
+    vectors = static_vectors(*static, texts) if static is not None and texts else None
     return Prepared(article.id, article.path, article.title, fp, existed, [c.id for c in chunks], [c.text for c in chunks],
-                    [chunk_metadata(article, c) for c in chunks], fields, [terms(t) for t in texts],
-                    tokens, lengths)
+                    [chunk_metadata(article, c) for c in chunks], fields, [terms(t) for t in texts], vectors)
 
 
-_worker: dict[str, Any] = {}  # a worker process's settings, registry, tokenizer and output folder
+_worker: dict[str, Any] = {}  # a worker process's settings, registry, static model and output folder
 
 
 def _prepare_in_worker(items: list[tuple[Article, str, bool]]) -> str:
@@ -81,7 +82,7 @@ def _prepare_in_worker(items: list[tuple[Article, str, bool]]) -> str:
     import pickle
     import tempfile
 
-    out = [prepare_for_index(a, fp, existed, _worker["settings"], _worker["registry"], _worker["tokenizer"])
+    out = [prepare_for_index(a, fp, existed, _worker["settings"], _worker["registry"], _worker["static"])
            for a, fp, existed in items]
     fd, path = tempfile.mkstemp(dir=_worker["folder"], suffix=".pickle")
     with os.fdopen(fd, "wb") as fh:
@@ -89,67 +90,101 @@ def _prepare_in_worker(items: list[tuple[Article, str, bool]]) -> str:
     return path
 
 
+def _ready() -> None:
+    """A task that only makes a worker process start."""
+
+
 def prepared(
     articles: Iterable[tuple[Article, str, bool]], settings: Settings, registry: PartyRegistry,
-    tokenizer: Callable[[], str | None] | None = None,
+    static: Callable[[], tuple[str, np.ndarray] | None] | None = None,
 ) -> Iterator[Prepared]:
     """Each (article, fingerprint, existed), prepared, in order. Past the first few articles this
     runs in worker processes (ASSISTANT_INGEST_WORKERS), a task of several articles at a time,
     while this process embeds and writes the previous batch; a window of about two batches'
     worth of articles is in flight, so the workers keep busy through a write and memory stays
-    bounded by the batch, not the corpus. When ``tokenizer`` gives a static-embedding model's
-    tokenizer (asked only once workers start), the workers also tokenize."""
+    bounded by the batch, not the corpus. While the workers start, this process prepares the
+    first articles itself. When ``static`` gives a static-embedding model's parts (asked only
+    once workers start), the workers also embed."""
     import shutil
 
-    window: deque = deque()
     # the pool queues only one task beyond one per worker; tasks of several articles keep the
     # workers busy through a write, during which this process cannot hand out more
-    in_flight = max(TASKS_PER_WORKER * settings.ingest_workers,
-                    -(-2 * settings.batch_size // (CHUNKS_PER_ARTICLE * TASK_ARTICLES)))
+    in_flight = TASK_ARTICLES * max(TASKS_PER_WORKER * settings.ingest_workers,
+                                    -(-2 * settings.batch_size // (CHUNKS_PER_ARTICLE * TASK_ARTICLES)))
+    window: deque = deque()  # futures of tasks, and articles left for this process, in order
+    waiting = 0  # articles in the window
+    tasks = 0
     pool = None
     folder = None
     task: list[tuple[Article, str, bool]] = []
+
+    def submit() -> None:
+        nonlocal task, tasks
+        window.append(pool.submit(_prepare_in_worker, task))
+        task, tasks = [], tasks + 1
+
+    def oldest() -> Iterator[Prepared]:
+        nonlocal waiting
+        head = window.popleft()
+        if isinstance(head, tuple):
+            waiting -= 1
+            yield prepare_for_index(*head, settings, registry)
+        else:
+            done = _result(head)
+            waiting -= len(done)
+            yield from done
+
+    finished = False
     try:
         for n, item in enumerate(articles):
-            if pool is None and settings.ingest_workers and n >= INLINE_ARTICLES:
-                import tempfile
-                from concurrent.futures import ProcessPoolExecutor
-                from multiprocessing import get_context
-
-                folder = tempfile.mkdtemp(prefix="assistant-ingest-")
-                # the tokenizer goes to the workers as a file: megabytes of start-up arguments
-                # would fill the pipe to a worker that died starting, and hang this process
-                tokenizer_file = _write_tokenizer(tokenizer() if tokenizer else None, folder)
-                # spawn: a forked copy of a process holding torch's threads is not safe
-                pool = ProcessPoolExecutor(settings.ingest_workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                                           initargs=(os.getpid(), settings, registry, tokenizer_file, folder))
+            if pool is None and settings.ingest_workers and n >= POOL_START:
+                pool, folder = _start_pool(settings, registry, static)
             if pool is None:
                 yield prepare_for_index(*item, settings, registry)
                 continue
-            task.append(item)
-            if len(task) >= TASK_ARTICLES:
-                window.append(pool.submit(_prepare_in_worker, task))
-                task = []
-            if len(window) >= in_flight:
-                yield from _result(window.popleft())
+            waiting += 1
+            if n < INLINE_ARTICLES:
+                window.append(item)
+            else:
+                task.append(item)
+                if len(task) >= (TASK_ARTICLES if tasks >= 2 * settings.ingest_workers else FIRST_TASK_ARTICLES):
+                    submit()
+            while waiting >= in_flight and window:
+                yield from oldest()
         if task:
-            window.append(pool.submit(_prepare_in_worker, task))
+            submit()
         while window:
-            yield from _result(window.popleft())
+            yield from oldest()
+        finished = True
     finally:
         if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            # done: the idle workers exit by themselves; else wait, so that none writes on
+            pool.shutdown(wait=not finished, cancel_futures=True)
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _write_tokenizer(tokenizer: str | None, folder: str) -> str | None:
-    if tokenizer is None:
-        return None
-    path = os.path.join(folder, "tokenizer.json")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(tokenizer)
-    return path
+def _start_pool(settings: Settings, registry: PartyRegistry,
+                static: Callable[[], tuple[str, np.ndarray] | None] | None) -> tuple[Any, str]:
+    """The worker processes, starting, and the folder their results and the static model go through."""
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    folder = tempfile.mkdtemp(prefix="assistant-ingest-")
+    # the static model goes to the workers as files: megabytes of start-up arguments would fill
+    # the pipe to a worker that died starting, and hang this process
+    parts = static() if static else None
+    if parts is not None:
+        with open(os.path.join(folder, "tokenizer.json"), "w", encoding="utf-8") as fh:
+            fh.write(parts[0])
+        np.save(os.path.join(folder, "weights.npy"), parts[1])
+    # spawn: a forked copy of a process holding torch's threads is not safe
+    pool = ProcessPoolExecutor(settings.ingest_workers, mp_context=get_context("spawn"), initializer=_start_worker,
+                               initargs=(os.getpid(), settings, registry, folder if parts is not None else None, folder))
+    for _ in range(settings.ingest_workers):  # processes start on demand: ask for them now
+        pool.submit(_ready)
+    return pool, folder
 
 
 _WORKERS_FIX = ("a script that ingests must do so under `if __name__ == '__main__':` (each worker process "
@@ -183,10 +218,10 @@ def refuse_in_starting_worker() -> None:
         raise IngestError(f"ingest called while a worker process was starting; {_WORKERS_FIX}")
 
 
-def _start_worker(parent: int, settings: Settings, registry: PartyRegistry, tokenizer_file: str | None,
+def _start_worker(parent: int, settings: Settings, registry: PartyRegistry, static_folder: str | None,
                   folder: str) -> None:
     """A worker ends when the ingest that started it is killed, instead of running on alone; it
-    loads the static model's tokenizer once."""
+    loads the static model once (its token vectors mapped, shared with the other workers)."""
     import ctypes
     import signal
     import sys
@@ -198,11 +233,12 @@ def _start_worker(parent: int, settings: Settings, registry: PartyRegistry, toke
         os._exit(1)
     # the ingest process writes, and its writes are the critical path: a worker yields the CPU to it
     os.nice(WORKER_NICENESS)
-    _worker.update(settings=settings, registry=registry, folder=folder, tokenizer=None)
-    if tokenizer_file is not None:
+    _worker.update(settings=settings, registry=registry, folder=folder, static=None)
+    if static_folder is not None:
         from tokenizers import Tokenizer
 
-        _worker["tokenizer"] = Tokenizer.from_file(tokenizer_file)
+        _worker["static"] = (Tokenizer.from_file(os.path.join(static_folder, "tokenizer.json")),
+                             np.load(os.path.join(static_folder, "weights.npy"), mmap_mode="r"))
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
@@ -244,9 +280,8 @@ def run_ingest(
         if not pending:
             return
         start_writing()
-        if all(p.tokens is not None for p in pending):  # tokenized in the workers
-            vectors = embedder.encode_tokens(np.concatenate([p.tokens for p in pending]),
-                                             np.concatenate([p.lengths for p in pending]))
+        if all(p.vectors is not None for p in pending):  # embedded in the workers
+            vectors = np.concatenate([p.vectors for p in pending])
         else:
             vectors = embedder.encode([titled(p.title, d) for p in pending for d in p.documents], batch_size=settings.batch_size)
         store.write(pending, vectors, {p.article_id for p in pending if interrupted or p.article_id in manifest})
@@ -283,7 +318,7 @@ def run_ingest(
                 continue
             yield item, fp, old is not None
 
-    for item in prepared(changed(), settings, registry, embedder.static_tokenizer):
+    for item in prepared(changed(), settings, registry, embedder.static_parts):
         if not item.ids:
             issues.append(LoadIssue(item.path or item.article_id, "article has no sentences to index"))
             continue
