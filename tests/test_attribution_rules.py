@@ -68,3 +68,21 @@ def test_labels_are_not_speakers(label):
 def test_colon_lead_names_the_speaker():
     got = _said("Graham: Trump's rhetoric is destroying the party's chances.")
     assert got[0][1:3] == ("Graham", ":")
+
+
+def test_full_name_search_near_the_surname_finds_what_a_full_scan_finds():
+    """``_names_ending_in`` tries the full-name pattern only just before each occurrence of the
+    surname; over random texts it must find exactly what ``finditer`` over the whole prefix finds."""
+    import random
+
+    from assistant.attribution.engine import _full_name_pattern, _names_ending_in
+
+    rng = random.Random(3)
+    words = ["Ilham", "Aliyev", "Aliyevs", "President", "(Ilham", "Mr.", "said", "the", "O'Neil", "Smith", "Smith-Jones",
+             "\n", ",", "McSmith", "Jean-Paul", "Dr.", "Ali", "Über", "“Smith", "U.S.", "Smith’s"]
+    for _ in range(400):
+        text = "".join(rng.choice(words) + rng.choice([" ", "  ", "\n", "", "\t"]) for _ in range(rng.randint(1, 40)))
+        for surname in ("Smith", "Aliyev", "Ali"):
+            pos = rng.randint(0, len(text))
+            want = [(m.start(), m.end()) for m in _full_name_pattern(surname).finditer(text, 0, pos)]
+            assert [(m.start(), m.end()) for m in _names_ending_in(text, surname, pos)] == want, (text, surname, pos)

@@ -19,6 +19,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from ..ingest.sentences import split_sentences
 from ..schema import OUTLET, Attribution, Sentence, Span
@@ -62,6 +63,8 @@ _ORG_WORDS = re.compile(
 )
 
 _QUOTE_OPEN = "\"“«„"
+_OPENER = re.compile("[\"“«„]")
+_PARAGRAPH = re.compile(r"[^\n]+")
 _QUOTE_CLOSE = "\"”»“"
 _MIN_QUOTE_WORDS = 4  # shorter quoted bits ("massive attack") are scare quotes inside other speech
 _WORD = re.compile(r"[\w’'.-]+")
@@ -75,6 +78,12 @@ _WORD_START = re.compile(r"(?<![\w-])[^\W\d_]+")
 _CUE_BEFORE_QUOTE = re.compile(r"(?P<src>[^,;:\"“”]{1,120}?)\s+(?:(?:\w+ly|also|later|then|has|had)\s+)*(?P<cue>"
                                + _CUE_RE.pattern + r")\b[^\"“”:]{0,60}?[:,]\s*$")
 _ENDS_LEADING_IN = re.compile(r"[:,]\s*$")
+# after a quote: '..." said X' and '..." X said'
+_LEADING_COMMA = re.compile(r"^\s*,?\s*")
+_CUE_THEN_SOURCE = re.compile(r"^(?:(?P<adv1>\w+ly)\s+)?(?P<cue>" + _CUE_RE.pattern + r")\s+(?P<rest>.+)$", re.S)
+_THAT_NEXT = re.compile(r"^(?:that|the\s+\w+\s+that)\b")
+_SOURCE_THEN_CUE = re.compile(r"^(?P<src>[^,;\"“”]{1,120}?)\s+(?:(?:\w+ly|also|later|then|added|has|had)\s+)*(?P<cue>"
+                              + _CUE_RE.pattern + r")\b")
 
 
 def _cues(text: str, start: int, end: int) -> Iterator[re.Match]:
@@ -120,6 +129,18 @@ _LEAD_ADVERBIAL = re.compile(
     r"\s+(?:earlier|later|last\s+\w+|this\s+\w+|on\s+\w+day)\b)",
 )
 _SENT_END = re.compile(r"[\s.!?\"”’]*$")
+# what follows a cue verb
+_SPACES = re.compile(r"\s+")
+_QUOTE_NEXT = re.compile(r"^\s*[:,]?\s*[\"“]")
+_WH_NEXT = re.compile(r"^\s+(?:whether|if|why|how|what|who|when|where)\b")
+_TO_NEXT = re.compile(r"^\s+to\s+[a-z]")
+_WORD_BEFORE = re.compile(r"([\w’']+)\s+(?:(?:not|also|being)\s+)?$")
+_ACT_OBJECT = re.compile(r"^\s+(?:(?:the\s+)?(?:responsibility|credit|victory|control|lives?|asylum|entry|access|bail|"
+                         r"seats?|title|nomination|ownership|damages|a\s+(?:win|victory|seat)))\b")
+_BY_AS_NEXT = re.compile(r"^\s+(?:by|as|in\s+(?:the|a)\s+(?:past|end))\b")
+_FOR_ON_OF_NEXT = re.compile(r"^\s+(?:for|on|of)\b")
+_FOR_ON_OF_SPEECH = {"call", "ask", "accuse", "blame", "criticize", "criticise", "praise", "thank", "apologize", "apologise",
+                     "vote", "comment", "insist", "speculate"}
 
 
 @dataclass(frozen=True)
@@ -225,24 +246,21 @@ def _looks_like_label(src: str) -> bool:
 def _quote_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every quotation, marks included; straight quotes pair within a paragraph."""
     spans: list[tuple[int, int]] = []
-    for para in re.finditer(r"[^\n]+", text):
+    for para in _PARAGRAPH.finditer(text):
         base, p = para.start(), para.group()
-        i = 0
-        while i < len(p):
-            ch = p[i]
-            if ch in "“«„" or (ch == '"'):
-                closer = {"“": "”", "«": "»", "„": "“", '"': '"'}[ch]
-                j = p.find(closer, i + 1)
-                if ch == "“" and j < 0:
-                    j = p.find('"', i + 1)
-                if j < 0:
-                    # an unclosed quote runs to the paragraph's end (next paragraph reopens it)
-                    spans.append((base + i, base + len(p)))
-                    break
-                spans.append((base + i, base + j + 1))
-                i = j + 1
-            else:
-                i += 1
+        opener = _OPENER.search(p)
+        while opener:
+            i, ch = opener.start(), opener.group()
+            closer = {"“": "”", "«": "»", "„": "“", '"': '"'}[ch]
+            j = p.find(closer, i + 1)
+            if ch == "“" and j < 0:
+                j = p.find('"', i + 1)
+            if j < 0:
+                # an unclosed quote runs to the paragraph's end (next paragraph reopens it)
+                spans.append((base + i, base + len(p)))
+                break
+            spans.append((base + i, base + j + 1))
+            opener = _OPENER.search(p, j + 1)
     return spans
 
 
@@ -264,17 +282,17 @@ def _direct(text: str, q: tuple[int, int], sentences: list[tuple[int, int]]) -> 
         if nxt and "\n" not in text[q[1]:nxt[0]]:
             s_end = nxt[1]
     after = text[q[1]:s_end]
-    m = re.match(r"^\s*,?\s*", after)
+    m = _LEADING_COMMA.match(after)
     pos = q[1] + (m.end() if m else 0)
     tail = text[pos:s_end]
-    cm = re.match(r"^(?:(?P<adv1>\w+ly)\s+)?(?P<cue>" + _CUE_RE.pattern + r")\s+(?P<rest>.+)$", tail, re.S)
-    if cm and not re.match(r"^(?:that|the\s+\w+\s+that)\b", cm.group("rest")):
+    cm = _CUE_THEN_SOURCE.match(tail)
+    if cm and not _THAT_NEXT.match(cm.group("rest")):
         src_start = pos + cm.start("rest")
         src_end = _np_end(text, src_start, s_end)
         if src_end > src_start and _looks_like_speaker(text[src_start:src_end]):
             name, desc = _split_apposition(text, src_start, src_end, s_end)
             return _Found("direct", inner, name, (pos + cm.start("cue"), pos + cm.end("cue")), desc)
-    sm = re.match(r"^(?P<src>[^,;\"“”]{1,120}?)\s+(?:(?:\w+ly|also|later|then|added|has|had)\s+)*(?P<cue>" + _CUE_RE.pattern + r")\b", tail)
+    sm = _SOURCE_THEN_CUE.match(tail)
     if sm and _looks_like_speaker(sm.group("src")):
         src = _strip(text, pos + sm.start("src"), pos + sm.end("src"))
         name, desc = _split_possessive(text, *src)
@@ -312,7 +330,7 @@ def _indirect(
         if content[1] > content[0]:
             out.append(_Found("indirect", content, (src_start, src_end), cue))
     for m in _cues(text, s_start, s_end):
-        word = re.sub(r"\s+", " ", m.group(1).lower())
+        word = _SPACES.sub(" ", m.group(1).lower())
         if _inside(m.start(), taken) or (m.start(), m.end()) in cues_taken \
                 or any(f.source and _inside(m.start(), [f.source]) for f in out):
             continue
@@ -321,10 +339,10 @@ def _indirect(
         that = _THAT_AFTER.match(after)
         if not that and lemma_of(word) in _ADDRESSEE:  # "told Fox News that ..."
             that = _ADDRESSEE_THAT.match(after)
-        quote_next = re.match(r"^\s*[:,]?\s*[\"“]", after)
-        wh_next = "wh" in comps and re.match(r"^\s+(?:whether|if|why|how|what|who|when|where)\b", after)
-        to_next = re.match(r"^\s+to\s+[a-z]", after)
-        before_word = re.search(r"([\w’']+)\s+(?:(?:not|also|being)\s+)?$", text[s_start:m.start()])
+        quote_next = _QUOTE_NEXT.match(after)
+        wh_next = "wh" in comps and _WH_NEXT.match(after)
+        to_next = _TO_NEXT.match(after)
+        before_word = _WORD_BEFORE.search(text[s_start:m.start()])
         if before_word and before_word.group(1).lower() in _BE and word.endswith(("ed", "en", "wn", "ld", "id", "ht", "nd")):
             continue  # passive: "was told", "is expected to", "are said to be"
         zero_that = _ZERO_THAT.match(after)
@@ -334,12 +352,11 @@ def _indirect(
             continue  # "a proxy state", "the reports"
         if to_next and "to" not in comps and not that:
             continue  # "said to be"
-        if re.match(r"^\s+(?:(?:the\s+)?(?:responsibility|credit|victory|control|lives?|asylum|entry|access|bail|"
-                    r"seats?|title|nomination|ownership|damages|a\s+(?:win|victory|seat)))\b", after):
+        if _ACT_OBJECT.match(after):
             continue  # "claimed responsibility", "denied entry": acts
-        if re.match(r"^\s+(?:by|as|in\s+(?:the|a)\s+(?:past|end))\b", after) and not that:
+        if _BY_AS_NEXT.match(after) and not that:
             continue  # "reported by", "described as"
-        if re.match(r"^\s+(?:for|on|of)\b", after) and lemma_of(word) not in {"call", "ask", "accuse", "blame", "criticize", "criticise", "praise", "thank", "apologize", "apologise", "vote", "comment", "insist", "speculate"} and not that:
+        if _FOR_ON_OF_NEXT.match(after) and lemma_of(word) not in _FOR_ON_OF_SPEECH and not that:
             continue  # "claimed responsibility for" stays an act
         prev = out[-1] if out else None
         left_start = prev.cue[1] if prev and prev.cue and prev.cue[1] <= m.start() else s_start
@@ -644,14 +661,58 @@ def _full_name(text: str, surname: str, pos: int, named: list[tuple[str, bool]])
         if person and s.split()[-1] == surname:
             return s
     best = None
-    if surname not in text[:pos]:  # the scan below would find nothing
-        return best
-    for m in re.finditer(r"(?:[A-Z][\w’'.-]+\s+){1,3}" + re.escape(surname) + r"\b", text[:pos]):
+    for m in _names_ending_in(text, surname, pos):
         cand = _TITLES.sub("", m.group(0)) if _TITLES.match(m.group(0)) else m.group(0)
         cand = re.sub(r"^(?:[A-Z][a-z]+['’]s\s+)", "", cand)
         if _is_person(cand) and (best is None or len(cand) >= len(best)):
             best = cand
     return best
+
+
+def _names_ending_in(text: str, surname: str, pos: int) -> Iterator[re.Match[str]]:
+    """What ``_full_name_pattern(surname).finditer(text, 0, pos)`` finds, the pattern tried only
+    where a match can start: among the three words before an occurrence of the surname (a scan
+    of the text before ``pos`` at every character was a sixth of attributing an article)."""
+    pattern = _full_name_pattern(surname)
+    start = 0  # where the next match may begin: the end of the last one
+    k = text.find(surname, 0, pos)
+    while k != -1 and k + len(surname) <= pos:
+        lo = _words_back(text, k, 3, start)
+        found = None
+        for p in range(lo, k):
+            if "A" <= text[p] <= "Z" and (found := pattern.match(text, p, pos)):
+                break
+        if found:
+            yield found
+            start = found.end()
+            k = text.find(surname, start, pos)
+        else:
+            k = text.find(surname, k + 1, pos)
+
+
+def _words_back(text: str, k: int, words: int, floor: int) -> int:
+    """Where the ``words`` runs of non-space characters before ``k`` (each followed by space)
+    begin, not before ``floor``; ``k`` itself when no space precedes it."""
+    i = k
+    for _ in range(words):
+        j = i
+        while j > floor and text[j - 1].isspace():
+            j -= 1
+        if j == i:
+            break
+        t = j
+        while t > floor and not text[t - 1].isspace():
+            t -= 1
+        if t == j:
+            break
+        i = t
+    return i
+
+
+@lru_cache(maxsize=4096)
+def _full_name_pattern(surname: str) -> re.Pattern[str]:
+    # re's own cache (512 patterns) keeps few of a large corpus's surnames
+    return re.compile(r"(?:[A-Z][\w’'.-]+\s+){1,3}" + re.escape(surname) + r"\b")
 
 
 def _last_proper_noun(text: str, pos: int) -> str | None:

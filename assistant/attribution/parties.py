@@ -42,6 +42,8 @@ class PartyMatch:
     configured: bool  # False when the party is a fallback derived from the speaker
 
 
+MATCH_CACHE = 50_000  # texts whose match is remembered, at most
+
 _LEADING = re.compile(r"^(?:the|a|an|its|his|her|their|our)\s+", re.I)
 _TRAILING_ROLE = re.compile(r"['’]s\b.*$")
 
@@ -54,6 +56,8 @@ def _slug(text: str) -> str:
 class PartyRegistry:
     parties: tuple[Party, ...] = ()
     _compiled: list[tuple[str, re.Pattern[str], bool]] = field(default_factory=list, repr=False)
+    # speakers and descriptions recur across an article and a corpus; each match tries every regex
+    _matched: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for party in self.parties:
@@ -117,6 +121,10 @@ class PartyRegistry:
         """The configured party named in ``text``: patterns first, then the earliest alias."""
         if not text:
             return None
+        if text in self._matched:
+            return self._matched[text]
+        if len(self._matched) >= MATCH_CACHE:
+            self._matched.clear()
         best: tuple[int, int, str] | None = None
         for party_id, regex, is_pattern in self._compiled:
             m = regex.search(text)
@@ -124,7 +132,8 @@ class PartyRegistry:
                 rank = (0 if is_pattern else 1, m.start(), party_id)
                 if best is None or rank[:2] < best[:2]:
                     best = rank
-        return best[2] if best else None
+        self._matched[text] = best[2] if best else None
+        return self._matched[text]
 
     def resolve(self, speaker: str | None, description: str | None = None) -> PartyMatch:
         """Party of a speaker: its name, then its description, else a fallback from the name."""
