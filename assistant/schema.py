@@ -160,7 +160,7 @@ class Prepared:
     metadatas: list[dict[str, Any]]  # as stored in Chroma
     fields: list[dict[str, Any]]  # what filters read, for the lexical index's arrays
     terms: list[list[str]]  # as BM25 reads them
-    # the chunks' vectors, when the model is a static embedding a worker ran (Embedder.static_parts)
+    # the chunks' vectors, when the model is a static embedding (Embedder.static_parts)
     vectors: Any = None
 
 

@@ -49,17 +49,17 @@ class Embedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def static_parts(self) -> tuple[str, np.ndarray] | None:
-        """The tokenizer (as JSON) and the token vectors when the model is a static embedding and
-        a normalisation (the default is): its vectors are then normalised means of token vectors,
-        which ``static_vectors`` computes without torch, in the ingest workers. None for any
-        other model."""
+    def static_parts(self) -> tuple[Any, np.ndarray] | None:
+        """The tokenizer (a ``tokenizers.Tokenizer``) and the token vectors when the model is a
+        static embedding and a normalisation (the default is): its vectors are then normalised
+        means of token vectors, which ``static_vectors`` computes without torch, also in the
+        ingest workers. None for any other model."""
         modules = list(self.model) if hasattr(self.model, "__iter__") else []
         kinds = [type(m).__name__ for m in modules]
         bag = getattr(modules[0], "embedding", None) if modules else None
-        if kinds == ["StaticEmbedding", "Normalize"] and hasattr(modules[0].tokenizer, "to_str") \
+        if kinds == ["StaticEmbedding", "Normalize"] and hasattr(modules[0].tokenizer, "encode_batch_fast") \
                 and getattr(bag, "mode", None) == "mean" and getattr(bag, "max_norm", None) is None:
-            return modules[0].tokenizer.to_str(), bag.weight.detach().cpu().numpy().astype(np.float32)
+            return modules[0].tokenizer, bag.weight.detach().cpu().numpy()
         return None
 
 

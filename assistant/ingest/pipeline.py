@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -96,15 +96,15 @@ def _ready() -> None:
 
 def prepared(
     articles: Iterable[tuple[Article, str, bool]], settings: Settings, registry: PartyRegistry,
-    static: Callable[[], tuple[str, np.ndarray] | None] | None = None,
+    static: tuple[Any, np.ndarray] | None = None,
 ) -> Iterator[Prepared]:
     """Each (article, fingerprint, existed), prepared, in order. Past the first few articles this
     runs in worker processes (ASSISTANT_INGEST_WORKERS), a task of several articles at a time,
     while this process embeds and writes the previous batch; a window of about two batches'
     worth of articles is in flight, so the workers keep busy through a write and memory stays
     bounded by the batch, not the corpus. While the workers start, this process prepares the
-    first articles itself. When ``static`` gives a static-embedding model's parts (asked only
-    once workers start), the workers also embed."""
+    first articles itself. With ``static``, a static-embedding model's parts
+    (``Embedder.static_parts``), the articles are embedded too."""
     import shutil
 
     # the pool queues only one task beyond one per worker; tasks of several articles keep the
@@ -128,7 +128,7 @@ def prepared(
         head = window.popleft()
         if isinstance(head, tuple):
             waiting -= 1
-            yield prepare_for_index(*head, settings, registry)
+            yield prepare_for_index(*head, settings, registry, static)
         else:
             done = _result(head)
             waiting -= len(done)
@@ -140,7 +140,7 @@ def prepared(
             if pool is None and settings.ingest_workers and n >= POOL_START:
                 pool, folder = _start_pool(settings, registry, static)
             if pool is None:
-                yield prepare_for_index(*item, settings, registry)
+                yield prepare_for_index(*item, settings, registry, static)
                 continue
             waiting += 1
             if n < INLINE_ARTICLES:
@@ -164,8 +164,7 @@ def prepared(
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _start_pool(settings: Settings, registry: PartyRegistry,
-                static: Callable[[], tuple[str, np.ndarray] | None] | None) -> tuple[Any, str]:
+def _start_pool(settings: Settings, registry: PartyRegistry, static: tuple[Any, np.ndarray] | None) -> tuple[Any, str]:
     """The worker processes, starting, and the folder their results and the static model go through."""
     import tempfile
     from concurrent.futures import ProcessPoolExecutor
@@ -174,14 +173,12 @@ def _start_pool(settings: Settings, registry: PartyRegistry,
     folder = tempfile.mkdtemp(prefix="assistant-ingest-")
     # the static model goes to the workers as files: megabytes of start-up arguments would fill
     # the pipe to a worker that died starting, and hang this process
-    parts = static() if static else None
-    if parts is not None:
-        with open(os.path.join(folder, "tokenizer.json"), "w", encoding="utf-8") as fh:
-            fh.write(parts[0])
-        np.save(os.path.join(folder, "weights.npy"), parts[1])
+    if static is not None:
+        static[0].save(os.path.join(folder, "tokenizer.json"))
+        np.save(os.path.join(folder, "weights.npy"), static[1])
     # spawn: a forked copy of a process holding torch's threads is not safe
     pool = ProcessPoolExecutor(settings.ingest_workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                               initargs=(os.getpid(), settings, registry, folder if parts is not None else None, folder))
+                               initargs=(os.getpid(), settings, registry, folder if static is not None else None, folder))
     for _ in range(settings.ingest_workers):  # processes start on demand: ask for them now
         pool.submit(_ready)
     return pool, folder
@@ -280,7 +277,7 @@ def run_ingest(
         if not pending:
             return
         start_writing()
-        if all(p.vectors is not None for p in pending):  # embedded in the workers
+        if all(p.vectors is not None for p in pending):  # embedded as they were prepared
             vectors = np.concatenate([p.vectors for p in pending])
         else:
             vectors = embedder.encode([titled(p.title, d) for p in pending for d in p.documents], batch_size=settings.batch_size)
@@ -318,7 +315,7 @@ def run_ingest(
                 continue
             yield item, fp, old is not None
 
-    for item in prepared(changed(), settings, registry, embedder.static_parts):
+    for item in prepared(changed(), settings, registry, embedder.static_parts()):
         if not item.ids:
             issues.append(LoadIssue(item.path or item.article_id, "article has no sentences to index"))
             continue
