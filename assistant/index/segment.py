@@ -39,10 +39,8 @@ def lucene_idf(df: int | np.ndarray, n: int) -> float | np.ndarray:
 
 class Segment:
     def __init__(self, folder: str | Path, dead: np.ndarray | None = None):
-        import bm25s
-
         self.folder = Path(folder)
-        self.bm25 = bm25s.BM25.load(str(self.folder / "bm25"), mmap=True, show_progress=False)
+        self._bm25: Any = None
         self.ids = np.load(self.folder / "ids.npy", mmap_mode="r")
         self.rows = len(self.ids)
         self.dead = dead if dead is not None else np.zeros(self.rows, dtype=bool)
@@ -97,6 +95,16 @@ class Segment:
                     yield chunk_id, words, meta
 
     # ------------------------------------------------------------------ state
+
+    @property
+    def bm25(self) -> Any:
+        """The bm25s index, memory-mapped when first searched: an ingest that only checks the
+        lexical index against the dense one never loads it (nor imports bm25s)."""
+        if self._bm25 is None:
+            import bm25s
+
+            self._bm25 = bm25s.BM25.load(str(self.folder / "bm25"), mmap=True, show_progress=False)
+        return self._bm25
 
     def _array(self, name: str) -> np.ndarray:
         if name not in self._arrays:

@@ -165,6 +165,9 @@ def _derived_id(rel: str) -> str:
     return stem
 
 
+_YMD = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
+
+
 def _iso_date(value: Any) -> str | None:
     """YYYY-MM-DD of a date value, or None when there is none or it cannot be read."""
     if value is None or value == "":
@@ -183,6 +186,11 @@ def _iso_date(value: Any) -> str | None:
             pass
     # "2022/06/12", "October 4, 2020", "Sun, 04 Oct 2020": unambiguous forms only; "04/10/2020"
     # could be either day first or month first, so it stays unread (and the loader says so)
+    if ymd := _YMD.fullmatch(text):  # what dateutil makes of it, at a fiftieth of its cost
+        try:
+            return dt.date(*map(int, ymd.groups())).isoformat()
+        except ValueError:
+            return None
     if re.match(r"^\d{4}[/.]\d{1,2}[/.]\d{1,2}\b", text) or re.search(r"[A-Za-z]{3,}", text):
         from dateutil import parser
 
