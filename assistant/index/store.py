@@ -156,10 +156,10 @@ class ChunkStore:
 
     def write(self, prepared: Sequence[Prepared], vectors: np.ndarray, replacing: set[str]) -> None:
         """Add the chunks of the ``prepared`` articles (old ones of the ``replacing`` ids removed
-        first), with ``vectors`` in their order, then record them in the manifest: a crash before
-        the manifest write redoes them next time. An article not replaced must have no chunks
-        here: Chroma's add keeps a chunk it already holds, and add costs less than upsert, whose
-        lookups made a write 1.1x (hence ``interrupted``)."""
+        first), with ``vectors`` in their order; ``record`` lists the articles in the manifest
+        after, so a crash in between redoes them next time. An article not replaced must have no
+        chunks here: Chroma's add keeps a chunk it already holds, and add costs less than upsert,
+        whose lookups made a write 1.1x (hence ``interrupted``)."""
         if replacing:
             self.delete_chunks(sorted(replacing))
         ids = [i for p in prepared for i in p.ids]
@@ -167,10 +167,14 @@ class ChunkStore:
         metadatas = [m for p in prepared for m in p.metadatas]
         for sl in self._batches(len(ids)):
             self.chunks.add(ids=ids[sl], embeddings=vectors[sl], documents=docs[sl], metadatas=metadatas[sl])
-        m_ids = [p.article_id for p in prepared]
-        m_meta = [{"fingerprint": p.fingerprint, "path": p.path or "", "chunks": len(p.ids), "title": p.title} for p in prepared]
-        for sl in self._batches(len(m_ids)):
-            self.manifest_col.upsert(ids=m_ids[sl], embeddings=[[0.0]] * len(m_ids[sl]), metadatas=m_meta[sl])
+
+    def record(self, entries: Sequence[ManifestEntry], titles: Sequence[str]) -> None:
+        """List written articles in the manifest (each call costs Chroma a commit: record many at once)."""
+        ids = [e.article_id for e in entries]
+        metas = [{"fingerprint": e.fingerprint, "path": e.path or "", "chunks": e.chunks, "title": t}
+                 for e, t in zip(entries, titles)]
+        for sl in self._batches(len(ids)):
+            self.manifest_col.upsert(ids=ids[sl], embeddings=[[0.0]] * len(ids[sl]), metadatas=metas[sl])
 
     def drop_unlisted(self, page: int = 5000) -> int:
         """Remove the chunks of articles the manifest does not list (what a killed ingest can
