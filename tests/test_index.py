@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from .conftest import SEED
@@ -163,6 +164,32 @@ def test_worker_ingest_stores_what_an_inline_ingest_stores(tmp_path: Path, make_
     titles = {r["id"]: r["title"] for r in rows}
     texts = [titled(titles[m["article_id"]], d) for d, m in zip(a[1], a[2])]
     assert np.allclose(inline.embedder.encode(texts), a[3], atol=1e-6)
+
+
+def test_an_ingest_removes_the_temporary_folders_of_killed_ones(tmp_path: Path, make_assistant, monkeypatch):
+    """The workers' folder (tens of megabytes: the static model's token vectors) outlives an ingest
+    killed with SIGKILL; the next ingest that starts workers removes it, and leaves a live one's."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from assistant.ingest.pipeline import POOL_START
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"assistant-ingest-{int(gone.stdout)}-x1"
+    live = tmp_path / f"assistant-ingest-{os.getpid()}-x2"
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "weights.npy").write_bytes(b"0" * 1000)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = [{"id": f"a{i}", "title": f"Report {i}", "text": f"Officials said on Monday that talks would resume. Item {i}."}
+            for i in range(POOL_START + 4)]
+    (corpus / "articles.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert make_assistant(corpus, ingest_workers=2).ingest().added == len(rows)
+    assert not dead.exists() and live.exists()
+    assert sorted(p.name for p in tmp_path.glob("assistant-ingest-*")) == [live.name]  # its own is gone too
 
 
 def test_a_script_without_a_main_guard_is_told_the_fix(tmp_path: Path):

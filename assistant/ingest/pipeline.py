@@ -173,7 +173,8 @@ def _start_pool(settings: Settings, registry: PartyRegistry, static: tuple[Any, 
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    folder = tempfile.mkdtemp(prefix="assistant-ingest-")
+    _remove_orphaned_folders()
+    folder = tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-")
     # the static model goes to the workers as files: megabytes of start-up arguments would fill
     # the pipe to a worker that died starting, and hang this process
     if static is not None:
@@ -185,6 +186,27 @@ def _start_pool(settings: Settings, registry: PartyRegistry, static: tuple[Any, 
     for _ in range(settings.ingest_workers):  # processes start on demand: ask for them now
         pool.submit(_ready)
     return pool, folder
+
+
+_FOLDER_PREFIX = "assistant-ingest-"  # then the ingest process's pid
+
+
+def _remove_orphaned_folders() -> None:
+    """Remove the temporary folders of ingests that were killed (their process is gone): each
+    holds the static model's token vectors, tens of megabytes."""
+    import shutil
+    import tempfile
+
+    for path in Path(tempfile.gettempdir()).glob(f"{_FOLDER_PREFIX}*"):
+        try:
+            pid = int(path.name[len(_FOLDER_PREFIX):].split("-", 1)[0])
+            os.kill(pid, 0)
+        except ValueError:
+            continue  # not named by this version
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue  # alive, under another user
 
 
 _WORKERS_FIX = ("a script that ingests must do so under `if __name__ == '__main__':` (each worker process "
@@ -237,8 +259,13 @@ def _start_worker(parent: int, settings: Settings, registry: PartyRegistry, stat
     if static_folder is not None:
         from tokenizers import Tokenizer
 
-        _worker["static"] = (Tokenizer.from_file(os.path.join(static_folder, "tokenizer.json")),
-                             np.load(os.path.join(static_folder, "weights.npy"), mmap_mode="r"))
+        try:
+            _worker["static"] = (Tokenizer.from_file(os.path.join(static_folder, "tokenizer.json")),
+                                 np.load(os.path.join(static_folder, "weights.npy"), mmap_mode="r"))
+        except Exception:
+            # the ingest ended while this worker started (and removed the folder): no task comes
+            if os.path.isdir(static_folder):
+                raise
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
