@@ -111,7 +111,7 @@ class Chunk:
                 row.pop()
             return row
 
-        return [[s.start, s.end] if s.attributions == (_outlet_voice(self.text, self.start, s.start, s.end),)
+        return [[s.start, s.end] if s.attributions == (outlet_voice(self.text, self.start, s.start, s.end),)
                 else [s.start, s.end, [attribution(a) for a in s.attributions]] for s in self.sentences]
 
     @staticmethod
@@ -128,7 +128,7 @@ class Chunk:
                                cue=span(cue), speaker_description=description)
 
         return tuple(Sentence(row[0], row[1], tuple(attribution(a) for a in row[2]) if len(row) > 2 else
-                              (_outlet_voice(text, start, row[0], row[1]),)) for row in rows)
+                              (outlet_voice(text, start, row[0], row[1]),)) for row in rows)
 
     @staticmethod
     def parties_of_rows(rows: list) -> list[str]:
@@ -139,8 +139,9 @@ class Chunk:
         return sorted(parties)
 
 
-def _outlet_voice(text: str, start: int, s: int, e: int) -> Attribution:
-    """The outlet's own voice over a whole sentence (``text`` is the chunk's, from ``start``)."""
+def outlet_voice(text: str, start: int, s: int, e: int) -> Attribution:
+    """The outlet's own voice over ``s``..``e`` (``text`` starts at offset ``start``): what the
+    attribution rules give a sentence, or lead, that nobody is said to say."""
     return Attribution(content=Span(text[s - start:e - start], s, e), kind="unattributed", party=OUTLET)
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..ingest.sentences import split_sentences
-from ..schema import OUTLET, Attribution, Sentence, Span
+from ..schema import Attribution, Sentence, Span, outlet_voice
 from .parties import PartyRegistry
 
 from .lexicon import CUE_WORDS, NOUN_LIKE, THAT_ONLY_WORDS, complements, lemma_of
@@ -735,4 +735,4 @@ def _outlet_fill(text: str, s_start: int, s_end: int, attrs: list[Attribution]) 
         if lead[1] - lead[0] < 0.4 * (s_end - s_start) or len(text[lead[0]:lead[1]].split()) < 6:
             return []
         span = lead
-    return [Attribution(content=Span(text[span[0]:span[1]], *span), kind="unattributed", party=OUTLET, speaker=None)]
+    return [outlet_voice(text, 0, *span)]

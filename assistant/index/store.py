@@ -56,6 +56,7 @@ class ManifestEntry:
     fingerprint: str
     path: str
     chunks: int
+    title: str = ""
 
 
 class ChunkStore:
@@ -132,7 +133,8 @@ class ChunkStore:
             got = self.manifest_col.get(include=["metadatas"], limit=page, offset=offset)
             for id_, meta in zip(got["ids"], got["metadatas"] or []):
                 meta = meta or {}
-                out[id_] = ManifestEntry(id_, str(meta.get("fingerprint", "")), str(meta.get("path", "")), int(meta.get("chunks", 0)))
+                out[id_] = ManifestEntry(id_, str(meta.get("fingerprint", "")), str(meta.get("path", "")),
+                                         int(meta.get("chunks", 0)), str(meta.get("title") or ""))
             if len(got["ids"]) < page:
                 return out
             offset += page
@@ -168,11 +170,10 @@ class ChunkStore:
         for sl in self._batches(len(ids)):
             self.chunks.add(ids=ids[sl], embeddings=vectors[sl], documents=docs[sl], metadatas=metadatas[sl])
 
-    def record(self, entries: Sequence[ManifestEntry], titles: Sequence[str]) -> None:
+    def record(self, entries: Sequence[ManifestEntry]) -> None:
         """List written articles in the manifest (each call costs Chroma a commit: record many at once)."""
         ids = [e.article_id for e in entries]
-        metas = [{"fingerprint": e.fingerprint, "path": e.path or "", "chunks": e.chunks, "title": t}
-                 for e, t in zip(entries, titles)]
+        metas = [{"fingerprint": e.fingerprint, "path": e.path or "", "chunks": e.chunks, "title": e.title} for e in entries]
         for sl in self._batches(len(ids)):
             self.manifest_col.upsert(ids=ids[sl], embeddings=[[0.0]] * len(ids[sl]), metadatas=metas[sl])
 

@@ -165,7 +165,7 @@ def _derived_id(rel: str) -> str:
     return stem
 
 
-_YMD = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
+_YMD = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b")
 
 
 def _iso_date(value: Any) -> str | None:
@@ -191,7 +191,7 @@ def _iso_date(value: Any) -> str | None:
             return dt.date(*map(int, ymd.groups())).isoformat()
         except ValueError:
             return None
-    if re.match(r"^\d{4}[/.]\d{1,2}[/.]\d{1,2}\b", text) or re.search(r"[A-Za-z]{3,}", text):
+    if _YMD.match(text) or re.search(r"[A-Za-z]{3,}", text):
         from dateutil import parser
 
         try:

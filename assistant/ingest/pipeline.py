@@ -302,11 +302,11 @@ def run_ingest(
             store.set_writing(True)
             writing = True
 
-    unrecorded: list[tuple[ManifestEntry, str]] = []  # written, not yet in the manifest
+    unrecorded: list[ManifestEntry] = []  # written, not yet in the manifest
 
     def record() -> None:
         if unrecorded:
-            store.record([e for e, _ in unrecorded], [t for _, t in unrecorded])
+            store.record(unrecorded)
             unrecorded.clear()
 
     def flush() -> None:
@@ -319,7 +319,7 @@ def run_ingest(
         else:
             vectors = embedder.encode([titled(p.title, d) for p in pending for d in p.documents], batch_size=settings.batch_size)
         store.write(pending, vectors, {p.article_id for p in pending if interrupted or p.article_id in manifest})
-        unrecorded.extend((ManifestEntry(p.article_id, p.fingerprint, p.path or "", len(p.ids)), p.title) for p in pending)
+        unrecorded.extend(ManifestEntry(p.article_id, p.fingerprint, p.path or "", len(p.ids), p.title) for p in pending)
         if len(unrecorded) >= RECORD_ARTICLES:
             record()
         if in_step:
