@@ -138,6 +138,7 @@ def test_worker_ingest_stores_what_an_inline_ingest_stores(tmp_path: Path, make_
     workers holds, and its vectors be what the model's own ``encode`` gives."""
     import numpy as np
 
+    from assistant.index.store import unpack
     from assistant.ingest.pipeline import INLINE_ARTICLES
     from assistant.text import titled
 
@@ -149,10 +150,10 @@ def test_worker_ingest_stores_what_an_inline_ingest_stores(tmp_path: Path, make_
     (corpus / "articles.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
 
     def contents(bot):
-        got = bot.store.chunks.get(include=["documents", "metadatas", "embeddings"])
+        got = bot.store.chunks.get(include=["metadatas", "embeddings"])
         order = np.argsort(got["ids"])
-        return ([got["ids"][i] for i in order], [got["documents"][i] for i in order],
-                [got["metadatas"][i] for i in order], np.asarray(got["embeddings"])[order])
+        metas = [unpack(got["metadatas"][i]) for i in order]
+        return ([got["ids"][i] for i in order], [m["text"] for m in metas], metas, np.asarray(got["embeddings"])[order])
 
     inline = make_assistant(corpus, index_dir=tmp_path / "inline", ingest_workers=0, batch_size=16)
     assert inline.ingest().added == len(rows)

@@ -110,9 +110,9 @@ def test_killed_ingest_leaves_every_chunk_exactly_once_and_bm25_in_step(tmp_path
     for article in iter_corpus(corpus):
         for chunk in prepare(article, bot.settings, bot.registry):
             expected[chunk.id] = chunk.text
-    got = bot.store.chunks.get(include=["documents"])
-    assert len(got["ids"]) == len(set(got["ids"])) == len(expected), runs
-    assert dict(zip(got["ids"], got["documents"])) == expected, runs  # none missing, none stale
+    got = [(chunk_id, text) for chunk_id, text, _ in bot.store.iter_chunks()]
+    assert len(got) == len(dict(got)) == len(expected), runs
+    assert dict(got) == expected, runs  # none missing, none stale
     assert bot.lexical.ids() == set(expected) and bot.lexical.digest == bot.store.digest()
     assert len(bot.store.manifest()) == 120
     # the answers come from the repaired index

@@ -2,9 +2,10 @@
 
 Two collections per corpus: ``<name>`` holds the chunks (cosine space, our own vectors) and
 ``<name>-articles`` the manifest, one record per article with the fingerprint of what was
-indexed, so that an unchanged article costs nothing on the next ingest. A chunk's metadata is
-its ``article_id`` and one packed JSON string (``chunk_metadata``): filters are the lexical
-index's arrays, not Chroma's.
+indexed, so that an unchanged article costs nothing on the next ingest. A chunk's record is
+its vector, its ``article_id`` and one packed JSON string with its text (``chunk_metadata``):
+filters are the lexical index's arrays, not Chroma's, and the text is not a Chroma document,
+whose full-text index (which BM25 here replaces) was over half of what a write cost.
 
 chromadb is used directly rather than through langchain-chroma: ingest needs explicit ids,
 deletes by article, batched upserts under the server's max batch size and the manifest
@@ -34,8 +35,8 @@ from ..errors import IndexUnavailableError
 from ..schema import Article, Chunk, Passage, Prepared, day_number
 from ..settings import Settings
 
-STORE_VERSION = "4"  # 2: parties as one array (was one flag per party); 3: compact sentences;
-# 4: only article_id as its own key, the rest packed
+STORE_VERSION = "5"  # 2: parties as one array (was one flag per party); 3: compact sentences;
+# 4: only article_id as its own key, the rest packed; 5: the text packed too, no Chroma document
 _MANIFEST_SUFFIX = "-articles"
 _WRITING = "writing"  # collection metadata key: set while an ingest writes, cleared when it is done
 
@@ -165,10 +166,9 @@ class ChunkStore:
         if replacing:
             self.delete_chunks(sorted(replacing))
         ids = [i for p in prepared for i in p.ids]
-        docs = [d for p in prepared for d in p.documents]
         metadatas = [m for p in prepared for m in p.metadatas]
         for sl in self._batches(len(ids)):
-            self.chunks.add(ids=ids[sl], embeddings=vectors[sl], documents=docs[sl], metadatas=metadatas[sl])
+            self.chunks.add(ids=ids[sl], embeddings=vectors[sl], metadatas=metadatas[sl])
 
     def record(self, entries: Sequence[ManifestEntry]) -> None:
         """List written articles in the manifest (each call costs Chroma a commit: record many at once)."""
@@ -228,18 +228,18 @@ class ChunkStore:
         """The chunks ``ids`` (in that order, missing ones dropped) and their embeddings."""
         if not ids:
             return [], np.zeros((0, self.dimension), dtype=np.float32)
-        res = self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
-        by_id = {i: (d, m, e) for i, d, m, e in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"])}
+        res = self.chunks.get(ids=list(ids), include=["metadatas", "embeddings"])
+        by_id = {i: (m, e) for i, m, e in zip(res["ids"], res["metadatas"], res["embeddings"])}
         found = [i for i in ids if i in by_id]
-        passages = [_passage(i, by_id[i][0], by_id[i][1], 0.0) for i in found]
-        vectors = np.asarray([by_id[i][2] for i in found], dtype=np.float32).reshape(len(found), -1)
+        passages = [_passage(i, by_id[i][0], 0.0) for i in found]
+        vectors = np.asarray([by_id[i][1] for i in found], dtype=np.float32).reshape(len(found), -1)
         return passages, vectors
 
     def article_text(self, article_id: str) -> str:
         """The article's body as its stored chunks hold it, each at its own offsets (what lies
         between two chunks is only white space, as chunks are whole sentences)."""
-        got = self.chunks.get(where={"article_id": article_id}, include=["documents", "metadatas"])
-        pieces = sorted((int(unpack(m)["start"]), d) for d, m in zip(got["documents"], got["metadatas"]))
+        got = self.chunks.get(where={"article_id": article_id}, include=["metadatas"])
+        pieces = sorted((int(m["start"]), m["text"]) for m in map(unpack, got["metadatas"]))
         parts: list[str] = []
         end = 0
         for start, doc in pieces:  # gaps become spaces; overlapping chunks add only what is new
@@ -254,10 +254,11 @@ class ChunkStore:
         """Every stored chunk as (id, text, metadata ``unpack``ed), a page at a time."""
         offset = 0
         while True:
-            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            got = self.chunks.get(include=["metadatas"], limit=page, offset=offset)
             if not got["ids"]:
                 return
-            yield from zip(got["ids"], got["documents"], map(unpack, got["metadatas"]))
+            for id_, meta in zip(got["ids"], map(unpack, got["metadatas"])):
+                yield id_, meta["text"], meta
             offset += len(got["ids"])
 
     def digest(self) -> str:
@@ -285,11 +286,15 @@ def filter_fields(article: Article, chunk: Chunk) -> dict[str, Any]:
 
 def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
     """A chunk's metadata in Chroma: ``article_id``, which deletes and an article's text select
-    by, and the rest packed in one JSON string. Chroma indexes every key it is given, and the
-    separate keys (the parties array most) made each write 1.6x that of the vectors and texts
-    alone; a write also costs in proportion to the metadata's length, so what ``unpack`` can
-    derive (the filter fields) is left out. Filters read the lexical index's arrays."""
+    by, and the rest, its text included, packed in one JSON string. Chroma indexes every key it
+    is given, and the separate keys (the parties array most) made each write 1.6x that of the
+    vectors and texts alone; a write also costs in proportion to the metadata's length, so what
+    ``unpack`` can derive (the filter fields) is left out. Filters read the lexical index's
+    arrays. The text is not given as a Chroma document: a local Chroma builds a full-text index of
+    documents whether or not it is ever searched (a schema that turns it off is honoured only
+    when searching), and that index was 4.5 s of an 8 s write of 11k chunks; BM25 is ours."""
     packed = {
+        "text": chunk.text,
         "index": chunk.index,
         "start": chunk.start,
         "end": chunk.end,
@@ -314,8 +319,9 @@ def unpack(meta: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _passage(id_: str, doc: str, meta: dict[str, Any], score: float) -> Passage:
+def _passage(id_: str, meta: dict[str, Any], score: float) -> Passage:
     meta = unpack(meta)
+    doc = meta["text"]
     chunk = Chunk(
         id=id_,
         article_id=str(meta["article_id"]),
