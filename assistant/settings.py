@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     ingest_workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=0, le=64,
         description="Processes that split and attribute articles while ingest embeds and writes; 0 = none.",
+    )
+    ingest_start: Literal["fork", "spawn"] | None = Field(
+        None, description="How ingest workers start: fork (the default on Linux: in milliseconds, sharing the loaded "
+        "model) or spawn (elsewhere: a new interpreter each; a script that ingests then needs a main guard).",
     )
     batch_size: int = Field(256, ge=1, le=5461, description="Chunks per embedding and Chroma add batch.")
     refresh_on_ask: bool = Field(

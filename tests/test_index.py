@@ -5,6 +5,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from .conftest import SEED
 
 
@@ -132,10 +134,12 @@ def test_refresh_on_ask_off_answers_from_the_index_as_it_is(corpus_dir: Path, ma
     assert make_assistant(corpus_dir).ensure_index().added == 1  # the default checks the corpus first
 
 
-def test_worker_ingest_stores_what_an_inline_ingest_stores(tmp_path: Path, make_assistant, monkeypatch):
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_worker_ingest_stores_what_an_inline_ingest_stores(tmp_path: Path, make_assistant, start):
     """Past the first INLINE_ARTICLES, worker processes prepare the articles and, for the default
     static model, embed them without torch: the index must hold exactly what an ingest without
-    workers holds, and its vectors be what the model's own ``encode`` gives."""
+    workers holds, and its vectors be what the model's own ``encode`` gives; forked workers (the
+    model in their memory) and spawned ones (the model loaded from files) alike."""
     import numpy as np
 
     from assistant.index.store import unpack
@@ -146,7 +150,7 @@ def test_worker_ingest_stores_what_an_inline_ingest_stores(tmp_path: Path, make_
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     rows = [{"id": f"a{i}", "title": f"Report {i}", "published": f"2020-10-{1 + i % 28:02d}", "source": f"Outlet {i % 3}",
-             "text": f"{body}\n\nEdition {i} of this report."} for i in range(INLINE_ARTICLES + 8)]
+             "text": f"{body}\n\nEdition {i} of this report."} for i in range(INLINE_ARTICLES[start] + 8)]
     (corpus / "articles.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
 
     def contents(bot):
@@ -157,7 +161,7 @@ def test_worker_ingest_stores_what_an_inline_ingest_stores(tmp_path: Path, make_
 
     inline = make_assistant(corpus, index_dir=tmp_path / "inline", ingest_workers=0, batch_size=16)
     assert inline.ingest().added == len(rows)
-    pooled = make_assistant(corpus, index_dir=tmp_path / "pooled", ingest_workers=2, batch_size=16)
+    pooled = make_assistant(corpus, index_dir=tmp_path / "pooled", ingest_workers=2, batch_size=16, ingest_start=start)
     assert pooled.ingest().added == len(rows)
     a, b = contents(inline), contents(pooled)
     assert a[:3] == b[:3] and np.allclose(a[3], b[3], atol=1e-6)
@@ -186,7 +190,7 @@ def test_an_ingest_removes_the_temporary_folders_of_killed_ones(tmp_path: Path, 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     rows = [{"id": f"a{i}", "title": f"Report {i}", "text": f"Officials said on Monday that talks would resume. Item {i}."}
-            for i in range(POOL_START + 4)]
+            for i in range(max(POOL_START.values()) + 4)]
     (corpus / "articles.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     assert make_assistant(corpus, ingest_workers=2).ingest().added == len(rows)
     assert not dead.exists() and live.exists()
@@ -195,7 +199,9 @@ def test_an_ingest_removes_the_temporary_folders_of_killed_ones(tmp_path: Path, 
 
 def test_a_script_without_a_main_guard_is_told_the_fix(tmp_path: Path):
     """Each spawned ingest worker imports the script that started the ingest; without a main
-    guard that script would ingest again inside every worker. It stops with the fix instead."""
+    guard that script would ingest again inside every worker. It stops with the fix instead.
+    Forked workers (Linux's default) import nothing: there the same script just ingests."""
+    import os
     import subprocess
     import sys
 
@@ -204,11 +210,20 @@ def test_a_script_without_a_main_guard_is_told_the_fix(tmp_path: Path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     rows = [{"id": f"a{i}", "title": f"Report {i}", "text": f"Officials said on Monday that talks would resume. Item {i}."}
-            for i in range(INLINE_ARTICLES + 4)]
+            for i in range(INLINE_ARTICLES["spawn"] + 4)]
     (corpus / "articles.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     script = tmp_path / "unguarded.py"
-    script.write_text(f"from assistant import Assistant\nAssistant(corpus={str(corpus)!r}, index_dir={str(tmp_path / 'index')!r}).ingest()\n")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    script.write_text(f"from assistant import Assistant\nprint(Assistant(corpus={str(corpus)!r}, "
+                      f"index_dir={str(tmp_path / 'index')!r}).ingest().added)\n")
+
+    def run(start: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "ASSISTANT_INGEST_START": start, "ASSISTANT_INGEST_WORKERS": "2"}
+        return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env)
+
+    done = run("spawn")
     assert done.returncode != 0
     assert "IngestError" in done.stderr and "if __name__ == '__main__':" in done.stderr
     assert "ASSISTANT_INGEST_WORKERS=0" in done.stderr
+    if sys.platform.startswith("linux"):
+        done = run("fork")
+        assert done.returncode == 0 and done.stdout.split()[-1] == str(len(rows)), done.stderr

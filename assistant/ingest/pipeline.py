@@ -42,8 +42,11 @@ from .chunker import chunk_article
 from .loader import iter_corpus
 
 PIPELINE_VERSION = "2"
-POOL_START = 16  # changed articles before worker processes start: a small ingest does without
-INLINE_ARTICLES = 32  # the first articles this process prepares itself while the workers start
+# by how workers start (Settings.ingest_start): the changed articles before worker processes start
+# (a small ingest does without), and the first articles this process prepares itself while they
+# start; a forked worker is ready in milliseconds, a spawned one takes about 0.6 s
+POOL_START = {"fork": 4, "spawn": 16}
+INLINE_ARTICLES = {"fork": 8, "spawn": 32}
 TASK_ARTICLES = 16  # articles a worker prepares per task, once the first results are back
 FIRST_TASK_ARTICLES = 4  # the first tasks are small, so the first results come soon
 WORKER_NICENESS = 19
@@ -137,16 +140,17 @@ def prepared(
             waiting -= len(done)
             yield from done
 
+    method = start_method(settings)
     finished = False
     try:
         for n, item in enumerate(articles):
-            if pool is None and settings.ingest_workers and n >= POOL_START:
-                pool, folder = _start_pool(settings, registry, static)
+            if pool is None and settings.ingest_workers and n >= POOL_START[method]:
+                pool, folder = _start_pool(settings, registry, static, method)
             if pool is None:
                 yield prepare_for_index(*item, settings, registry, static)
                 continue
             waiting += 1
-            if n < INLINE_ARTICLES:
+            if n < INLINE_ARTICLES[method]:
                 window.append(item)
             else:
                 task.append(item)
@@ -167,24 +171,43 @@ def prepared(
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _start_pool(settings: Settings, registry: PartyRegistry, static: tuple[Any, np.ndarray] | None) -> tuple[Any, str]:
-    """The worker processes, starting, and the folder their results and the static model go through."""
+def start_method(settings: Settings) -> str:
+    """How the ingest's worker processes start: ``Settings.ingest_start``, else fork on Linux."""
+    import sys
+
+    return settings.ingest_start or ("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def _start_pool(settings: Settings, registry: PartyRegistry, static: tuple[Any, np.ndarray] | None,
+                method: str) -> tuple[Any, str]:
+    """The worker processes, starting, and the folder their results (and, to spawned workers,
+    the static model) go through.
+
+    A forked worker starts with this process's memory: the model, the compiled rules. It runs
+    only this module's pure-Python and numpy code, the tokenizer without its thread pool (set
+    in ``_start_worker``), and never Chroma, torch or the UI, whose threads a fork does not
+    copy; it ends with ``os._exit``, running no exit handler of theirs."""
     import tempfile
+    import warnings
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
     _remove_orphaned_folders()
     folder = tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-")
-    # the static model goes to the workers as files: megabytes of start-up arguments would fill
-    # the pipe to a worker that died starting, and hang this process
-    if static is not None:
+    shared = static
+    if static is not None and method != "fork":
+        # the static model goes to spawned workers as files: megabytes of start-up arguments
+        # would fill the pipe to a worker that died starting, and hang this process
         static[0].save(os.path.join(folder, "tokenizer.json"))
         np.save(os.path.join(folder, "weights.npy"), static[1])
-    # spawn: a forked copy of a process holding torch's threads is not safe
-    pool = ProcessPoolExecutor(settings.ingest_workers, mp_context=get_context("spawn"), initializer=_start_worker,
-                               initargs=(os.getpid(), settings, registry, folder if static is not None else None, folder))
-    for _ in range(settings.ingest_workers):  # processes start on demand: ask for them now
-        pool.submit(_ready)
+        shared = folder
+    pool = ProcessPoolExecutor(settings.ingest_workers, mp_context=get_context(method), initializer=_start_worker,
+                               initargs=(os.getpid(), settings, registry, shared, folder))
+    with warnings.catch_warnings():
+        # Python 3.12+ warns at every fork of a process with threads; see the docstring
+        warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+        for _ in range(settings.ingest_workers):  # processes start on demand: ask for them now
+            pool.submit(_ready)
     return pool, folder
 
 
@@ -209,8 +232,9 @@ def _remove_orphaned_folders() -> None:
             continue  # alive, under another user
 
 
-_WORKERS_FIX = ("a script that ingests must do so under `if __name__ == '__main__':` (each worker process "
-                "imports the script that started it), or set ASSISTANT_INGEST_WORKERS=0")
+_WORKERS_FIX = ("a script that ingests with spawned workers (ASSISTANT_INGEST_START=spawn, the default off Linux) "
+                "must do so under `if __name__ == '__main__':` (each spawned worker imports the script that started "
+                "it), or set ASSISTANT_INGEST_WORKERS=0")
 
 
 def _result(future: Any) -> list[Prepared]:
@@ -240,10 +264,11 @@ def refuse_in_starting_worker() -> None:
         raise IngestError(f"ingest called while a worker process was starting; {_WORKERS_FIX}")
 
 
-def _start_worker(parent: int, settings: Settings, registry: PartyRegistry, static_folder: str | None,
-                  folder: str) -> None:
-    """A worker ends when the ingest that started it is killed, instead of running on alone; it
-    loads the static model once (its token vectors mapped, shared with the other workers)."""
+def _start_worker(parent: int, settings: Settings, registry: PartyRegistry,
+                  static: tuple[Any, np.ndarray] | str | None, folder: str) -> None:
+    """A worker ends when the ingest that started it is killed, instead of running on alone. A
+    forked one has the static model already; a spawned one loads it from the folder ``static``
+    (its token vectors mapped, shared with the other workers)."""
     import ctypes
     import signal
     import sys
@@ -255,17 +280,21 @@ def _start_worker(parent: int, settings: Settings, registry: PartyRegistry, stat
         os._exit(1)
     # the ingest process writes, and its writes are the critical path: a worker yields the CPU to it
     os.nice(WORKER_NICENESS)
+    # a forked copy of the tokenizer's thread pool has no threads: encode in this thread
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
     _worker.update(settings=settings, registry=registry, folder=folder, static=None)
-    if static_folder is not None:
+    if isinstance(static, str):
         from tokenizers import Tokenizer
 
         try:
-            _worker["static"] = (Tokenizer.from_file(os.path.join(static_folder, "tokenizer.json")),
-                                 np.load(os.path.join(static_folder, "weights.npy"), mmap_mode="r"))
+            _worker["static"] = (Tokenizer.from_file(os.path.join(static, "tokenizer.json")),
+                                 np.load(os.path.join(static, "weights.npy"), mmap_mode="r"))
         except Exception:
             # the ingest ended while this worker started (and removed the folder): no task comes
-            if os.path.isdir(static_folder):
+            if os.path.isdir(static):
                 raise
+    else:
+        _worker["static"] = static
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
