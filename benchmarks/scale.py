@@ -9,9 +9,12 @@ to a JSONL file. Then, each phase in its own process so that its peak memory is 
   ours       Assistant.ingest (sentences, attribution, chunks, embeddings, Chroma, BM25); like raw
              and vanilla, timed after the model is loaded (the cold start is measured apart);
              peak memory is the main process's, and apart, that of it and its workers together
+             (proportional set size: a forked worker's pages shared with the ingest count once)
   raw        the same chunk texts: encode + Chroma add, same batch size, nothing else; encoded
              with the ingest's own code (for a static model such as the default, numpy pooling
              of its token vectors: equal to its encode, which takes about 1.3x as long)
+  raw-meta   raw, with each text given as metadata the way ours stores it, not as a Chroma
+             document (whose full-text index a local Chroma always builds): the floor of our layout
   vanilla    RecursiveCharacterTextSplitter(1000, 200) + the same model + langchain-chroma add_texts
   reingest   Assistant.ingest again on the unchanged corpus
   ask        50 questions through Assistant.ask (extractive) against a raw top-5 Chroma query
@@ -69,9 +72,12 @@ def peak_mb() -> float:
 
 
 class TreeMemory:
-    """The peak of this process's and its descendants' (ingest workers') resident memory summed,
-    sampled from /proc every 0.2 s. (A child's own ru_maxrss would count the parent's pages it
-    mapped between fork and exec.)"""
+    """The peak of this process's and its descendants' (ingest workers') memory summed, sampled
+    from /proc every second (first after 0.3 s): proportional set sizes, which count a page
+    shared by several of them (a forked worker shares the ingest's) once in all. (A child's own
+    ru_maxrss would count the parent's pages it only shares.) Reading them holds up the
+    processes read: every 0.2 s, it made an ingest of 11k chunks 5-10% slower; every second,
+    within the noise."""
 
     def __init__(self) -> None:
         import threading
@@ -90,14 +96,15 @@ class TreeMemory:
 
     @staticmethod
     def _sample() -> int:
-        """Resident kB of this process and its descendants, found through /proc/PID/task/*/children
-        (a walk of the whole of /proc cost the ingest's process 2 ms of every 200)."""
-        page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+        """Proportional kB of this process and its descendants, found through
+        /proc/PID/task/*/children (a walk of the whole of /proc cost the ingest's process 2 ms of
+        every 200)."""
         total, todo = 0, [os.getpid()]
         while todo:
             pid = todo.pop()
             try:
-                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page_kb
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                total += int(rollup.split("\nPss:", 1)[1].split()[0])
                 for task in os.listdir(f"/proc/{pid}/task"):
                     todo += [int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
             except (OSError, ValueError, IndexError):
@@ -105,8 +112,10 @@ class TreeMemory:
         return total
 
     def _run(self) -> None:
-        while not self._stop.wait(0.2):
+        wait = 0.3  # a first look soon: a small ingest takes about a second
+        while not self._stop.wait(wait):
             self.peak_kb = max(self.peak_kb, self._sample())
+            wait = 1.0
 
     @property
     def peak_mb(self) -> float:
@@ -126,7 +135,7 @@ def phase(name: str, corpus: Path, work: Path, server: str | None) -> dict:
             report = bot.ingest()
             out = {"seconds": time.perf_counter() - t, "chunks": bot.store.count(), "embedded": report.chunks_written}
         out["tree_peak_mb"] = tree.peak_mb
-    elif name == "raw":
+    elif name in ("raw", "raw-meta"):
         import chromadb
         import numpy as np
 
@@ -137,8 +146,8 @@ def phase(name: str, corpus: Path, work: Path, server: str | None) -> dict:
         # the chunk texts are made before the clock starts: raw is only encode + add
         texts = [embedding_text(a, c) for a in iter_corpus(corpus) for c in prepare(a, bot.settings, bot.registry)]
         client = (chromadb.HttpClient(host=server.split(":")[0], port=int(server.split(":")[1])) if server
-                  else chromadb.PersistentClient(path=str(work / "raw")))
-        col = client.get_or_create_collection("raw", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+                  else chromadb.PersistentClient(path=str(work / name)))
+        col = client.get_or_create_collection(name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
         step = min(bot.settings.batch_size, client.get_max_batch_size())
         # the same encoding code as the ingest: for a static model (the default) its vectors made
         # in numpy, which the model's own torch encode takes about 1.3x as long to make
@@ -146,7 +155,11 @@ def phase(name: str, corpus: Path, work: Path, server: str | None) -> dict:
         t = time.perf_counter()
         for i in range(0, len(texts), step):
             vectors = static_vectors(*parts, texts[i:i + step]) if parts else bot.embedder.encode(texts[i:i + step], batch_size=step)
-            col.add(ids=[str(j) for j in range(i, i + len(vectors))], embeddings=np.asarray(vectors), documents=texts[i:i + step])
+            ids = [str(j) for j in range(i, i + len(vectors))]
+            if name == "raw":
+                col.add(ids=ids, embeddings=np.asarray(vectors), documents=texts[i:i + step])
+            else:
+                col.add(ids=ids, embeddings=np.asarray(vectors), metadatas=[{"text": x} for x in texts[i:i + step]])
         out = {"seconds": time.perf_counter() - t, "chunks": len(texts)}
     elif name == "vanilla":
         from langchain_chroma import Chroma
@@ -233,7 +246,7 @@ def main() -> None:
     ap.add_argument("articles", type=Path, nargs="?")
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--server", action="store_true", help="index into a `chroma run` server on loopback")
-    ap.add_argument("--skip", nargs="*", default=[], choices=["vanilla", "raw", "cold"])
+    ap.add_argument("--skip", nargs="*", default=[], choices=["vanilla", "raw", "raw-meta", "cold"])
     ap.add_argument("--keep", action="store_true", help="keep each size's corpus and indexes (their folder is printed)")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
@@ -259,6 +272,7 @@ def main() -> None:
             ours = run_phase("ours", corpus, work, server)
             again = run_phase("reingest", corpus, work, server)
             raw = run_phase("raw", corpus, work, server) if "raw" not in args.skip else None
+            raw_meta = run_phase("raw-meta", corpus, work, server) if "raw-meta" not in args.skip else None
             vanilla = run_phase("vanilla", corpus, work, server) if "vanilla" not in args.skip else None
             ask = run_phase("ask", corpus, work, server)
             cold = cold_fixed = None
@@ -273,6 +287,7 @@ def main() -> None:
         row = {"chunks": ours["chunks"], "articles": n_articles, "ingest s": ours["seconds"],
                "x raw": ours["seconds"] / raw["seconds"] if raw else float("nan"),
                "x vanilla": ours["seconds"] / vanilla["seconds"] if vanilla else float("nan"),
+               "x raw, text as metadata": ours["seconds"] / raw_meta["seconds"] if raw_meta else float("nan"),
                "reingest share": again["seconds"] / ours["seconds"],
                "ask p50 s": ask["ours_p50"], "ask p95 s": ask["ours_p95"], "x raw query p50": ask["ours_p50"] / ask["raw_p50"],
                "peak MB ingest": ours["peak_mb"], "peak MB with workers": ours["tree_peak_mb"],
