@@ -32,6 +32,21 @@ def test_ingest_then_unchanged_reingest_does_no_work(corpus_dir: Path, make_assi
     assert calls == []
 
 
+def test_a_fingerprint_tells_apart_what_the_chunks_depend_on():
+    """Moving text between fields, or an empty field for a missing one, changes the fingerprint."""
+    from assistant.index.store import fingerprint
+    from assistant.schema import Article
+
+    base = Article(id="a", title="Talks", text="resume today.", published="2020-10-01", source="AFP")
+    variants = [base, Article(id="a", title="Talks resume", text=" today.", published="2020-10-01", source="AFP"),
+                Article(id="a", title="Talks", text="resume today.", published="2020-10-01", source="AFP", url=""),
+                Article(id="a", title="Talks", text="resume today.", published="2020-10-02", source="AFP"),
+                Article(id="a", title="Talks", text="resume today.", published="2020-10-01", source="AFP", path="b.md")]
+    prints = [fingerprint(a, "v1") for a in variants]
+    assert len(set(prints[:4])) == 4 and prints[4] == prints[0]  # where the file is does not matter
+    assert fingerprint(base, "v2") != prints[0]  # the pipeline's settings count too
+
+
 def test_changed_article_replaced_and_deleted_removed(corpus_dir: Path, make_assistant):
     bot = make_assistant(corpus_dir)
     extra = corpus_dir / "extra.md"
