@@ -19,7 +19,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from ..ingest.sentences import split_sentences
 from ..schema import Attribution, Sentence, Span, outlet_voice
@@ -661,30 +660,33 @@ def _full_name(text: str, surname: str, pos: int, named: list[tuple[str, bool]])
         if person and s.split()[-1] == surname:
             return s
     best = None
-    for m in _names_ending_in(text, surname, pos):
-        cand = _TITLES.sub("", m.group(0)) if _TITLES.match(m.group(0)) else m.group(0)
+    for start, end in _names_ending_in(text, surname, pos):
+        name = text[start:end]
+        cand = _TITLES.sub("", name) if _TITLES.match(name) else name
         cand = re.sub(r"^(?:[A-Z][a-z]+['’]s\s+)", "", cand)
         if _is_person(cand) and (best is None or len(cand) >= len(best)):
             best = cand
     return best
 
 
-def _names_ending_in(text: str, surname: str, pos: int) -> Iterator[re.Match[str]]:
-    """What ``_full_name_pattern(surname).finditer(text, 0, pos)`` finds, the pattern tried only
-    where a match can start: among the three words before an occurrence of the surname (a scan
-    of the text before ``pos`` at every character was a sixth of attributing an article)."""
-    pattern = _full_name_pattern(surname)
+def _names_ending_in(text: str, surname: str, pos: int) -> Iterator[tuple[int, int]]:
+    """The spans ``re.finditer(r"(?:[A-Z][\w’'.-]+\s+){1,3}" + re.escape(surname) + r"\b", text[:pos])``
+    finds, tried only where such a name can start: among the three words before an occurrence of
+    the surname (a scan of the text before ``pos`` at every character was a sixth of attributing
+    an article), and matched without compiling a pattern per surname (most surnames are new to
+    the process, and compiling was a fifth of attributing)."""
     start = 0  # where the next match may begin: the end of the last one
     k = text.find(surname, 0, pos)
     while k != -1 and k + len(surname) <= pos:
         lo = _words_back(text, k, 3, start)
         found = None
         for p in range(lo, k):
-            if "A" <= text[p] <= "Z" and (found := pattern.match(text, p, pos)):
+            if "A" <= text[p] <= "Z" and (end := _name_at(text, p, surname, pos)) is not None:
+                found = (p, end)
                 break
         if found:
             yield found
-            start = found.end()
+            start = found[1]
             k = text.find(surname, start, pos)
         else:
             k = text.find(surname, k + 1, pos)
@@ -709,10 +711,25 @@ def _words_back(text: str, k: int, words: int, floor: int) -> int:
     return i
 
 
-@lru_cache(maxsize=4096)
-def _full_name_pattern(surname: str) -> re.Pattern[str]:
-    # re's own cache (512 patterns) keeps few of a large corpus's surnames
-    return re.compile(r"(?:[A-Z][\w’'.-]+\s+){1,3}" + re.escape(surname) + r"\b")
+_CAP_WORD = re.compile(r"[A-Z][\w’'.-]+\s+")
+_WORD_EDGE = re.compile(r"\b")
+
+
+def _name_at(text: str, p: int, surname: str, pos: int) -> int | None:
+    """Where ``(?:[A-Z][\w’'.-]+\s+){1,3}SURNAME\b`` matched at ``p`` in ``text[:pos]`` ends, or
+    None (``surname`` starts with a capital). A word there is its whole run of word characters
+    and the whole run of space after it, as backtracking into either could only put a space
+    where a capital must be; so, as the greedy {1,3} would, three words are tried, then two, then one."""
+    ends: list[int] = []
+    e = p
+    while len(ends) < 3 and (word := _CAP_WORD.match(text, e, pos)):
+        e = word.end()
+        ends.append(e)
+    for e in reversed(ends):
+        end = e + len(surname)
+        if end <= pos and text.startswith(surname, e) and _WORD_EDGE.match(text, end, pos):
+            return end
+    return None
 
 
 def _last_proper_noun(text: str, pos: int) -> str | None:
