@@ -89,3 +89,25 @@ def test_full_name_search_near_the_surname_finds_what_a_full_scan_finds():
             full = re.compile(r"(?:[A-Z][\w’'.-]+\s+){1,3}" + re.escape(surname) + r"\b")
             want = [(m.start(), m.end()) for m in full.finditer(text, 0, pos)]
             assert list(_names_ending_in(text, surname, pos)) == want, (text, surname, pos)
+
+
+def test_merged_spans_and_the_word_before_a_cue_match_their_plain_forms():
+    """Two shortcuts of the cue loop against what they replace, over random input: a position in
+    the merged spans as in any span, and the word before a cue read from the last two runs of
+    non-space as from the whole sentence before it."""
+    import random
+
+    from assistant.attribution.engine import _WORD_BEFORE, _Spans, _inside, _words_back
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        spans = [(a, a + rng.randint(-3, 12)) for a in (rng.randint(0, 60) for _ in range(rng.randint(0, 8)))]
+        merged = _Spans(spans)
+        assert all((pos in merged) == _inside(pos, spans) for pos in range(-2, 80)), spans
+    words = ["was", "not", "also", "being", "said", "well-known", "O'Neil", "it’s", "—", ",", "(he", "\n", "  "]
+    for _ in range(3000):
+        text = "".join(rng.choice(words) + rng.choice([" ", "  ", "\n", "", "\t"]) for _ in range(rng.randint(0, 12)))
+        start, end = sorted(rng.randint(0, len(text)) for _ in range(2))
+        want = _WORD_BEFORE.search(text[start:end])
+        got = _WORD_BEFORE.search(text, _words_back(text, end, 2, start), end)
+        assert (want and (want.start() + start, want.group(1))) == (got and (got.start(), got.group(1))), (text, start, end)

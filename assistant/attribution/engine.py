@@ -204,7 +204,7 @@ def _find_all(text: str, sentences: list[tuple[int, int]]) -> list[_Found]:
             found[-1] = replace(found[-1], content=(found[-1].content[0], _strip(text, q[0] + 1, q[1], chars=" ,.\"”")[1]))
         elif f:
             found.append(f)
-    taken = [f.content for f in found] + [(q[0], q[1]) for q in quotes]
+    taken = _Spans([f.content for f in found] + [(q[0], q[1]) for q in quotes])
     cues_taken = {f.cue for f in found if f.cue}
     for s_start, s_end in sentences:
         found.extend(_indirect(text, s_start, s_end, taken, cues_taken))
@@ -222,12 +222,12 @@ def _continues(text: str, prev: _Found, q: tuple[int, int]) -> bool:
     return not gap.strip(" ,.\"”“")
 
 
-def _colon_leads(text: str, sentences: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[_Found]:
+def _colon_leads(text: str, sentences: list[tuple[int, int]], taken: _Spans) -> list[_Found]:
     """Headline style 'Graham: Trump's rhetoric is hateful': a short name, a colon, the claim."""
     out = []
     for s_start, s_end in sentences:
         m = re.match(r"(?P<src>(?:[A-Z][\w.’'-]*\s+){0,3}[A-Z][\w.’'-]*)\s*:\s+(?P<content>\S.{10,})", text[s_start:s_end], re.S)
-        if not m or _inside(s_start, taken) or _looks_like_label(m.group("src")):
+        if not m or s_start in taken or _looks_like_label(m.group("src")):
             continue
         content = _strip(text, s_start + m.start("content"), s_start + len(_SENT_END.sub("", text[s_start:s_end])), chars=" ")
         kind = "direct" if text[content[0]] in _QUOTE_OPEN else "indirect"
@@ -308,14 +308,14 @@ def _direct(text: str, q: tuple[int, int], sentences: list[tuple[int, int]]) -> 
 
 
 def _indirect(
-    text: str, s_start: int, s_end: int, taken: list[tuple[int, int]], cues_taken: set[tuple[int, int]]
+    text: str, s_start: int, s_end: int, taken: _Spans, cues_taken: set[tuple[int, int]]
 ) -> list[_Found]:
     """Reported speech inside one sentence, cues read left to right."""
     out: list[_Found] = []
     body_end = s_start + len(_SENT_END.sub("", text[s_start:s_end])) if text[s_start:s_end].strip() else s_end
     body_end = max(body_end, s_start)
     for m in _ACCORDING.finditer(text, s_start, s_end):
-        if _inside(m.start(), taken):
+        if m.start() in taken:
             continue
         src_start = m.end()
         src_end = _np_end(text, src_start, body_end)
@@ -330,7 +330,7 @@ def _indirect(
             out.append(_Found("indirect", content, (src_start, src_end), cue))
     for m in _cues(text, s_start, s_end):
         word = _SPACES.sub(" ", m.group(1).lower())
-        if _inside(m.start(), taken) or (m.start(), m.end()) in cues_taken \
+        if m.start() in taken or (m.start(), m.end()) in cues_taken \
                 or any(f.source and _inside(m.start(), [f.source]) for f in out):
             continue
         after = text[m.end():s_end]
@@ -341,7 +341,9 @@ def _indirect(
         quote_next = _QUOTE_NEXT.match(after)
         wh_next = "wh" in comps and _WH_NEXT.match(after)
         to_next = _TO_NEXT.match(after)
-        before_word = _WORD_BEFORE.search(text[s_start:m.start()])
+        # what a search of text[s_start:m.start()] finds: a match ends there and spans at most
+        # two runs of non-space, so only they are searched (not every position of the sentence)
+        before_word = _WORD_BEFORE.search(text, _words_back(text, m.start(), 2, s_start), m.start())
         if before_word and before_word.group(1).lower() in _BE and word.endswith(("ed", "en", "wn", "ld", "id", "ht", "nd")):
             continue  # passive: "was told", "is expected to", "are said to be"
         zero_that = _ZERO_THAT.match(after)
@@ -464,6 +466,26 @@ def _drop_connector(text: str, a: int, b: int) -> int:
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= pos < b for a, b in spans)
+
+
+class _Spans:
+    """Whether a position lies in any of some spans (``pos in spans``), as ``_inside`` tells, the
+    spans merged and looked up by bisection: every cue of an article was checked against every
+    quotation and content found in it."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        merged: list[list[int]] = []
+        for a, b in sorted(span for span in spans if span[0] < span[1]):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.starts = [a for a, _ in merged]
+        self.ends = [b for _, b in merged]
+
+    def __contains__(self, pos: int) -> bool:
+        i = bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.ends[i]
 
 
 def _overlaps(x: tuple[int, int], y: tuple[int, int]) -> bool:
