@@ -344,7 +344,7 @@ def _passage(id_: str, meta: dict[str, Any], score: float) -> Passage:
 def fingerprint(article: Article, extra: str) -> str:
     """What an article's chunks depend on: its content and the pipeline's settings. Each part is
     hashed with its length (None apart from ""), which leaves no two articles one payload, at a
-    quarter of the cost of hashing them as one JSON string; every article of every ingest is."""
+    quarter of the cost of hashing them as one JSON string (every ingest hashes every article)."""
     digest = hashlib.sha1()
     for part in (article.title, article.text, article.published, article.source, article.url, extra):
         if part is None:
