@@ -32,6 +32,32 @@ def test_ingest_then_unchanged_reingest_does_no_work(corpus_dir: Path, make_assi
     assert calls == []
 
 
+def test_the_local_copy_of_the_manifest_is_read_only_while_it_is_the_index_s(corpus_dir: Path, make_assistant, monkeypatch):
+    """An unchanged re-ingest reads this machine's copy of the manifest instead of Chroma's, but
+    only while the digest stamped on the collection is the copy's: an older copy (the index
+    written since) is passed over, or it would take the changed article for unchanged."""
+    import shutil
+
+    bot = make_assistant(corpus_dir)
+    bot.ingest()
+    copy = bot.store.cache
+    assert copy.is_file()
+    old = copy.with_name("old.json")
+    shutil.copy(copy, old)
+    text = SEED.read_text(encoding="utf-8")
+    (corpus_dir / SEED.name).write_text(text.replace("one civilian has been killed", "two civilians have been killed"))
+    assert bot.ingest().updated == 1
+    reads = []
+    later = make_assistant(corpus_dir)
+    monkeypatch.setattr(later.store.manifest_col, "get", lambda *a, **k: reads.append(1) or (_ for _ in ()).throw(
+        AssertionError("read Chroma's manifest")))
+    assert later.ingest().unchanged == 1 and reads == []  # the copy, current
+    shutil.copy(old, copy)  # the copy from before the change
+    monkeypatch.undo()
+    again = make_assistant(corpus_dir).ingest()
+    assert (again.updated, again.unchanged, again.chunks_written) == (0, 1, 0)
+
+
 def test_a_fingerprint_tells_apart_what_the_chunks_depend_on():
     """Moving text between fields, or an empty field for a missing one, changes the fingerprint."""
     from assistant.index.store import fingerprint

@@ -308,7 +308,7 @@ def run_ingest(
     refuse_in_starting_worker()
     started = time.perf_counter()
     extra = f"{PIPELINE_VERSION}|{settings.chunk_size}|{settings.chunk_overlap}|{registry.fingerprint()}"
-    manifest = store.manifest()
+    manifest = store.manifest(cached=True)
     # the lexical index follows the dense one article by article while both held the same (or
     # nothing yet: a first ingest does not read every chunk back to build BM25)
     before = manifest_digest(manifest)
@@ -405,11 +405,12 @@ def run_ingest(
             lexical.replace(gone, [])
     if interrupted:
         store.drop_unlisted()
+    after = before  # nothing written or removed: the index holds what the manifest read at the start said
     if writing or interrupted:
-        store.set_writing(False)
+        now = store.manifest()  # as Chroma holds it: another process may have written to a server too
+        after = manifest_digest(now)
+        store.finish_writing(now)
     if lexical is not None:
-        # nothing written or removed: the index holds what the manifest read at the start said
-        after = store.digest() if counts["chunks"] or gone else before
         if not in_step:
             rebuild_lexical(lexical, store)
         if lexical.digest != after:
