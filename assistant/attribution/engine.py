@@ -696,7 +696,7 @@ def _names_ending_in(text: str, surname: str, pos: int) -> Iterator[tuple[int, i
     finds, tried only where such a name can start: among the three words before an occurrence of
     the surname (a scan of the text before ``pos`` at every character was a sixth of attributing
     an article), and matched without compiling a pattern per surname (most surnames are new to
-    the process, and compiling was a fifth of attributing)."""
+    the process, and compiling them was 6% of attributing)."""
     start = 0  # where the next match may begin: the end of the last one
     k = text.find(surname, 0, pos)
     while k != -1 and k + len(surname) <= pos:

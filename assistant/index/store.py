@@ -165,9 +165,10 @@ class ChunkStore:
             return None
         return {e[0]: ManifestEntry(*e) for e in data["entries"]}
 
-    def finish_writing(self, manifest: dict[str, ManifestEntry]) -> None:
+    def finish_writing(self, manifest: dict[str, ManifestEntry]) -> str:
         """End an ingest's writes (``set_writing(False)``), ``manifest`` being what the index now
-        holds: it is kept as this machine's copy, then its digest stamped on the collection."""
+        holds: it is kept as this machine's copy, then its digest stamped on the collection. The
+        digest, which the lexical index is committed with."""
         import orjson
 
         digest = manifest_digest(manifest)
@@ -181,6 +182,7 @@ class ChunkStore:
             except OSError:
                 pass  # without a copy, the next ingest reads Chroma's manifest
         self.set_writing(False, stamp=digest)
+        return digest
 
     def _batches(self, n: int) -> Iterable[slice]:
         step = max(1, self.max_batch)

@@ -407,9 +407,8 @@ def run_ingest(
         store.drop_unlisted()
     after = before  # nothing written or removed: the index holds what the manifest read at the start said
     if writing or interrupted:
-        now = store.manifest()  # as Chroma holds it: another process may have written to a server too
-        after = manifest_digest(now)
-        store.finish_writing(now)
+        # the manifest as Chroma holds it: another process may have written to a server too
+        after = store.finish_writing(store.manifest())
     if lexical is not None:
         if not in_step:
             rebuild_lexical(lexical, store)
