@@ -157,7 +157,6 @@ class Prepared:
     fingerprint: str
     existed: bool
     ids: list[str]  # the chunks'
-    documents: list[str]  # the chunks' texts (packed in metadatas too), for a model not static
     metadatas: list[dict[str, Any]]  # as stored in Chroma
     fields: list[dict[str, Any]]  # what filters read, for the lexical index's arrays
     terms: list[list[str]]  # as BM25 reads them

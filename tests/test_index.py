@@ -176,7 +176,7 @@ def test_refresh_on_ask_off_answers_from_the_index_as_it_is(corpus_dir: Path, ma
 
 
 @pytest.mark.parametrize("start", ["fork", "spawn"])
-def test_worker_ingest_stores_what_an_inline_ingest_stores(tmp_path: Path, make_assistant, start):
+def test_worker_ingest_stores_what_an_inline_ingest_stores(tmp_path: Path, make_assistant, start, monkeypatch):
     """Past the first INLINE_ARTICLES, worker processes prepare the articles and, for the default
     static model, embed them without torch: the index must hold exactly what an ingest without
     workers holds, and its vectors be what the model's own ``encode`` gives; forked workers (the
@@ -210,6 +210,15 @@ def test_worker_ingest_stores_what_an_inline_ingest_stores(tmp_path: Path, make_
     titles = {r["id"]: r["title"] for r in rows}
     texts = [titled(titles[m["article_id"]], d) for d, m in zip(a[1], a[2])]
     assert np.allclose(inline.embedder.encode(texts), a[3], atol=1e-6)
+    # a model that is not a static embedding: the workers hand over no vectors, and the ingest
+    # process encodes the texts with the model itself
+    from assistant.embedding.model import Embedder
+
+    monkeypatch.setattr(Embedder, "static_parts", lambda self: None)
+    encoded = make_assistant(corpus, index_dir=tmp_path / "encoded", ingest_workers=2, batch_size=16, ingest_start=start)
+    assert encoded.ingest().added == len(rows)
+    c = contents(encoded)
+    assert c[:3] == a[:3] and np.allclose(c[3], a[3], atol=1e-6)
 
 
 def test_an_ingest_removes_the_temporary_folders_of_killed_ones(tmp_path: Path, make_assistant, monkeypatch):

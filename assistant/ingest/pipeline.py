@@ -34,7 +34,7 @@ from ..attribution.parties import PartyRegistry
 from ..embedding.model import Embedder, static_vectors
 from ..errors import IngestError
 from ..index.lexical import LexicalIndex
-from ..index.store import ChunkStore, ManifestEntry, chunk_metadata, filter_fields, fingerprint, manifest_digest
+from ..index.store import ChunkStore, ManifestEntry, chunk_metadata, filter_fields, fingerprint, manifest_digest, unpack
 from ..text import terms, titled
 from ..schema import Article, Chunk, IngestReport, LoadIssue, Prepared
 from ..settings import Settings
@@ -74,7 +74,7 @@ def prepare_for_index(article: Article, fp: str, existed: bool, settings: Settin
     texts = [embedding_text(article, c) for c in chunks]
     fields = [filter_fields(article, c) for c in chunks]
     vectors = static_vectors(*static, texts) if static is not None and texts else None
-    return Prepared(article.id, article.path, article.title, fp, existed, [c.id for c in chunks], [c.text for c in chunks],
+    return Prepared(article.id, article.path, article.title, fp, existed, [c.id for c in chunks],
                     [chunk_metadata(article, c) for c in chunks], fields, [terms(t) for t in texts], vectors)
 
 
@@ -346,7 +346,9 @@ def run_ingest(
         if all(p.vectors is not None for p in pending):  # embedded as they were prepared
             vectors = np.concatenate([p.vectors for p in pending])
         else:
-            vectors = embedder.encode([titled(p.title, d) for p in pending for d in p.documents], batch_size=settings.batch_size)
+            # the texts from the metadata they are packed in (a worker hands over each once)
+            texts = [titled(p.title, unpack(m)["text"]) for p in pending for m in p.metadatas]
+            vectors = embedder.encode(texts, batch_size=settings.batch_size)
         store.write(pending, vectors, {p.article_id for p in pending if interrupted or p.article_id in manifest})
         unrecorded.extend(ManifestEntry(p.article_id, p.fingerprint, p.path or "", len(p.ids), p.title) for p in pending)
         if len(unrecorded) >= RECORD_ARTICLES:
